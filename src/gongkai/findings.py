@@ -1,0 +1,35 @@
+"""Findings: what a check (or a reader) says about a report."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+class Finding(BaseModel):
+    """One problem found in a report, with a stable rule id from the spec."""
+
+    rule: str = Field(..., title="规则编号", examples=["R3-1"])
+    severity: Severity = Field(..., title="严重程度")
+    message: str = Field(..., title="说明")
+    hint: str = Field("", title="修改建议")
+    path: str = Field("", title="数据路径", examples=["requests.new.total"])
+    location: str = Field("", title="位置", examples=["三、依申请公开!I7"])
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS[self.severity]
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Errors first, then by rule id; stable so equal findings keep the order they were found."""
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.rule))
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
