@@ -1,0 +1,263 @@
+"""Where every value of the report lives in the standard workbook.
+
+The writer draws the sheets from these specs and the reader reads them back through the
+same specs, so the two can never disagree about an address. Everything is derived from
+:mod:`gongkai.format`; nothing here names a table row by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from openpyxl.utils import get_column_letter
+
+from .. import format as fmt
+
+SHEET_README = "填报说明"
+SHEET_BODY = "基本信息"
+SHEET_OVERVIEW = "一、总体情况"
+SHEET_PROACTIVE = "二、主动公开"
+SHEET_REQUESTS = "三、依申请公开"
+SHEET_APPEALS = "四、复议诉讼"
+SHEET_IMPROVEMENTS = "五、问题及改进"
+SHEET_OTHER = "六、其他事项"
+SHEETS: tuple[str, ...] = (
+    SHEET_README,
+    SHEET_BODY,
+    SHEET_OVERVIEW,
+    SHEET_PROACTIVE,
+    SHEET_REQUESTS,
+    SHEET_APPEALS,
+    SHEET_IMPROVEMENTS,
+    SHEET_OTHER,
+)
+VERSION_CELL = "B2"  # on 填报说明: the layout version, read before anything else
+VERSION_LABEL_CELL = "A2"
+
+Kind = Literal["int", "decimal", "total", "text", "longtext", "level", "year"]
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    path: str  # canonical dotted path into the Report
+    sheet: str
+    cell: str  # A1 address
+    label: str  # what the clerk sees, for messages
+    kind: Kind
+    formula: str | None = None  # the formula a total cell carries for the clerk
+
+    @property
+    def where(self) -> str:
+        return f"{self.sheet}!{self.cell}"
+
+
+def _a1(col: int, row: int) -> str:
+    return f"{get_column_letter(col)}{row}"
+
+
+# --- 基本信息 / narrative sheets: label in column A, value in column B ---------------------
+
+BODY_FIELDS: tuple[tuple[str, str, Kind], ...] = (
+    ("body.name", "机关全称", "text"),
+    ("body.short_name", "简称", "text"),
+    ("body.level", "层级", "level"),
+    ("body.parent", "所属县（市、区）或上级机关", "text"),
+    ("body.year", "报告年度", "year"),
+    ("preamble.portal", "全文查阅网站", "text"),
+    ("preamble.contact", "联系单位", "text"),
+    ("preamble.address", "联系地址", "text"),
+    ("preamble.postcode", "邮编", "text"),
+    ("preamble.phone", "联系电话", "text"),
+    ("preamble.text", "开头说明（可不填，不填则自动生成）", "longtext"),
+)
+FORM_FIRST_ROW = 3  # row 1 title, row 2 column headers
+
+
+def _form(sheet: str, fields: tuple[tuple[str, str, Kind], ...]) -> list[CellSpec]:
+    return [
+        CellSpec(path, sheet, _a1(2, FORM_FIRST_ROW + i), label, kind)
+        for i, (path, label, kind) in enumerate(fields)
+    ]
+
+
+def _narratives(prefix: str, fields: tuple[fmt.NarrativeField, ...]) -> tuple[tuple[str, str, Kind], ...]:
+    return tuple((f"{prefix}.{f.key}", f.label, "longtext") for f in fields)
+
+
+OVERVIEW_FIELDS = _narratives("overview", (fmt.OVERVIEW_INTRO, *fmt.OVERVIEW_ASPECTS))
+IMPROVEMENT_FIELDS = _narratives("improvements", fmt.IMPROVEMENT_FIELDS)
+OTHER_FIELDS: tuple[tuple[str, str, Kind], ...] = (
+    ("other_matters.processing_fee_yuan", "本年收取信息处理费（元）", "decimal"),
+    ("other_matters.processing_fee_statement", "信息处理费情况说明（可不填，不填则按金额自动生成）", "longtext"),
+    *_narratives("other_matters", fmt.OTHER_FIELDS),
+)
+
+# --- channels, below the overview narratives on 一、总体情况 ------------------------------
+
+CHANNEL_ROWS = 12  # blank rows offered for the website breakdown and for new-media accounts
+CHANNELS_TITLE_ROW = FORM_FIRST_ROW + len(OVERVIEW_FIELDS) + 1
+WEBSITE_TOTAL_ROW = CHANNELS_TITLE_ROW + 1
+WEBSITE_HEADER_ROW = WEBSITE_TOTAL_ROW + 1
+WEBSITE_FIRST_ROW = WEBSITE_HEADER_ROW + 1
+MEDIA_TITLE_ROW = WEBSITE_FIRST_ROW + CHANNEL_ROWS + 1
+MEDIA_HEADER_ROW = MEDIA_TITLE_ROW + 1
+MEDIA_FIRST_ROW = MEDIA_HEADER_ROW + 1
+
+
+def _channel_specs() -> list[CellSpec]:
+    s = SHEET_OVERVIEW
+    last = WEBSITE_FIRST_ROW + CHANNEL_ROWS - 1
+    specs = [
+        CellSpec(
+            "channels.website_posts",
+            s,
+            _a1(3, WEBSITE_TOTAL_ROW),
+            "政府网站发布信息总条数",
+            "total",
+            f"=SUM(C{WEBSITE_FIRST_ROW}:C{last})",
+        )
+    ]
+    for i in range(CHANNEL_ROWS):
+        r = WEBSITE_FIRST_ROW + i
+        specs += [
+            CellSpec(f"channels.website_breakdown.{i}.label", s, _a1(2, r), f"网站信息分类第{i + 1}行·类别", "text"),
+            CellSpec(f"channels.website_breakdown.{i}.count", s, _a1(3, r), f"网站信息分类第{i + 1}行·条数", "int"),
+        ]
+    for i in range(CHANNEL_ROWS):
+        r = MEDIA_FIRST_ROW + i
+        specs += [
+            CellSpec(f"channels.new_media.{i}.name", s, _a1(1, r), f"政务新媒体第{i + 1}行·账号名称", "text"),
+            CellSpec(f"channels.new_media.{i}.platform", s, _a1(2, r), f"政务新媒体第{i + 1}行·平台", "text"),
+            CellSpec(f"channels.new_media.{i}.posts", s, _a1(3, r), f"政务新媒体第{i + 1}行·发布条数", "int"),
+        ]
+    return specs
+
+
+# --- table 二 ---------------------------------------------------------------------------
+
+PROACTIVE_FIRST_ROW = 3  # row 1 title, row 2 hint
+
+
+@dataclass(frozen=True)
+class ProactiveBlockRows:
+    block: fmt.ProactiveBlock
+    header_row: int
+    columns_row: int
+    first_data_row: int
+
+
+def proactive_block_rows() -> list[ProactiveBlockRows]:
+    out, row = [], PROACTIVE_FIRST_ROW
+    for block in fmt.PROACTIVE_BLOCKS:
+        out.append(ProactiveBlockRows(block, row, row + 1, row + 2))
+        row += 2 + len(block.rows)
+    return out
+
+
+def _proactive_specs() -> list[CellSpec]:
+    specs = []
+    for b in proactive_block_rows():
+        for i, row in enumerate(b.block.rows):
+            r = b.first_data_row + i
+            if row.fields:
+                specs += [
+                    CellSpec(
+                        f"proactive.{row.key}.{field}",
+                        SHEET_PROACTIVE,
+                        _a1(2 + j, r),
+                        fmt.proactive_cell_label(row, field),
+                        "int",
+                    )
+                    for j, field in enumerate(row.fields)
+                ]
+            else:
+                kind: Kind = "decimal" if row.decimal else "int"
+                label = f"{row.label}·{b.block.columns[1]}"
+                specs.append(CellSpec(f"proactive.{row.key}", SHEET_PROACTIVE, _a1(2, r), label, kind))
+    return specs
+
+
+# --- table 三 ---------------------------------------------------------------------------
+
+REQUESTS_HEADER_ROW = 3  # three header rows: 3, 4, 5
+REQUESTS_FIRST_ROW = REQUESTS_HEADER_ROW + 3
+REQUESTS_FIRST_COL = fmt.REQUEST_LABEL_DEPTH + 1  # D
+
+
+def request_cell(row_index: int, col_index: int) -> str:
+    return _a1(REQUESTS_FIRST_COL + col_index, REQUESTS_FIRST_ROW + row_index)
+
+
+def results_total_formula(col_index: int) -> str:
+    result_rows = [i for i, r in enumerate(fmt.REQUEST_ROWS) if r.kind == "result"]
+    return "=SUM(" + ",".join(request_cell(k, col_index) for k in result_rows) + ")"
+
+
+def _requests_specs() -> list[CellSpec]:
+    specs = []
+    parts = len(fmt.REQUEST_PART_COLUMNS)
+    for i, row in enumerate(fmt.REQUEST_ROWS):
+        for j, col in enumerate(fmt.REQUEST_COLUMNS):
+            label = fmt.request_cell_label(row.key, col.key)
+            path = f"requests.{row.key}.{col.key}"
+            cell = request_cell(i, j)
+            if col.key == "total":
+                formula = f"=SUM({request_cell(i, 0)}:{request_cell(i, parts - 1)})"
+            elif row.kind == "results_total":
+                # Listed cell by cell (not a range) so a result row added anywhere in the
+                # format stays summed correctly.
+                formula = results_total_formula(j)
+            else:
+                specs.append(CellSpec(path, SHEET_REQUESTS, cell, label, "int"))
+                continue
+            specs.append(CellSpec(path, SHEET_REQUESTS, cell, label, "total", formula))
+    return specs
+
+
+# --- table 四 ---------------------------------------------------------------------------
+
+APPEALS_HEADER_ROW = 3  # rows 3, 4, 5 are headers
+APPEALS_DATA_ROW = APPEALS_HEADER_ROW + 3
+
+
+def appeal_col(group_index: int, col_index: int) -> int:
+    return 1 + group_index * len(fmt.APPEAL_COLUMNS) + col_index
+
+
+def _appeals_specs() -> list[CellSpec]:
+    specs = []
+    r = APPEALS_DATA_ROW
+    for g, group in enumerate(fmt.APPEAL_GROUPS):
+        for c, col in enumerate(fmt.APPEAL_COLUMNS):
+            path = f"appeals.{group.key}.{col.key}"
+            label = fmt.appeal_cell_label(group.key, col.key)
+            cell = _a1(appeal_col(g, c), r)
+            if col.key == "total":
+                first, last = _a1(appeal_col(g, 0), r), _a1(appeal_col(g, c - 1), r)
+                specs.append(CellSpec(path, SHEET_APPEALS, cell, label, "total", f"=SUM({first}:{last})"))
+            else:
+                specs.append(CellSpec(path, SHEET_APPEALS, cell, label, "int"))
+    return specs
+
+
+@cache
+def cell_specs() -> tuple[CellSpec, ...]:
+    """Every input cell of the workbook, in reading order."""
+    specs = [
+        *_form(SHEET_BODY, BODY_FIELDS),
+        *_form(SHEET_OVERVIEW, OVERVIEW_FIELDS),
+        *_channel_specs(),
+        *_proactive_specs(),
+        *_requests_specs(),
+        *_appeals_specs(),
+        *_form(SHEET_IMPROVEMENTS, IMPROVEMENT_FIELDS),
+        *_form(SHEET_OTHER, OTHER_FIELDS),
+    ]
+    return tuple(specs)
+
+
+@cache
+def spec_by_path() -> dict[str, CellSpec]:
+    return {s.path: s for s in cell_specs()}

@@ -1,0 +1,328 @@
+"""Read a filled standard workbook into the report model.
+
+Cached formula values are never trusted (files saved by openpyxl, XlsxWriter and some WPS
+versions have none, or a false 0): a total cell holding a formula is *computed*, a total
+cell holding a number is *declared* and checked against its parts. Type and range checks
+are pydantic's; this module only turns what clerks really type into what pydantic reads,
+and pydantic's complaints into Chinese findings that name the sheet, cell and label.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
+from pydantic import ValidationError
+
+from .. import format as fmt
+from ..errors import UnreadableInputError
+from ..findings import Finding
+from ..model import LAYOUT_VERSION, Provenance, Report
+from ..textutil import normalise_number_text, strip_illegal
+from . import layout as L
+from .writer import VERSION_PROPERTY
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+NUMERIC_KINDS = ("int", "decimal", "total", "year")
+TABLE_SHEETS = (L.SHEET_PROACTIVE, L.SHEET_REQUESTS, L.SHEET_APPEALS)
+# Required fields have no model default; a bad value is replaced by these so that every
+# other problem in the file can still be reported in the same run.
+FALLBACKS: dict[str, Any] = {"body.name": "（未填写机关全称）", "body.year": dt.date.today().year - 1}
+
+
+def read_workbook(path: str | Path) -> Report:
+    """Read a standard workbook. Problems with cells become findings on the report's
+    provenance (rule R0-1, R0-2, WB-1, WB-2); a file that is not a readable standard
+    workbook raises :class:`UnreadableInputError` with a Chinese explanation.
+    """
+    path = Path(path)
+    wb = open_workbook(path)
+    try:
+        _check_layout(wb, path)
+        return _read(wb, path)
+    finally:
+        wb.close()
+
+
+def open_workbook(path: Path) -> Workbook:
+    if not path.exists():
+        raise UnreadableInputError(f"找不到文件 {path}，请检查文件名和路径。")
+    if path.is_dir():
+        raise UnreadableInputError(f"{path} 是一个文件夹，不是 Excel 填报表。")
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+            rest = f.read(1 << 20) if head == OLE_MAGIC else b""
+    except OSError as exc:
+        raise UnreadableInputError(f"无法读取文件 {path}：{exc.strerror or exc}。") from exc
+    if head == OLE_MAGIC:
+        if ENCRYPTION_STREAM in rest:
+            raise UnreadableInputError(
+                f"文件 {path.name} 设置了打开密码（已加密），程序无法读取。"
+                "请在 Excel 或 WPS 中打开后取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码），另存后再试。"
+            )
+        raise UnreadableInputError(
+            f"文件 {path.name} 是旧版 Excel（.xls）或 WPS（.et）格式，程序只能读取 .xlsx。"
+            "请在 Excel 或 WPS 中打开，选择“另存为”→“Excel 工作簿（*.xlsx）”后再试。"
+        )
+    if not zipfile.is_zipfile(path):
+        raise UnreadableInputError(
+            f"文件 {path.name} 不是有效的 Excel 工作簿（.xlsx），可能已损坏或并非 Excel 文件。"
+            "请用 gongkai init 生成的标准填报表填写。"
+        )
+    try:
+        return load_workbook(path, data_only=False, rich_text=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
+        raise UnreadableInputError(
+            f"文件 {path.name} 已损坏，无法按 Excel 工作簿读取（{type(exc).__name__}）。"
+            "请在 Excel 或 WPS 中打开检查，另存为 .xlsx 后再试。"
+        ) from exc
+    except Exception as exc:  # defusedxml refusing an entity bomb, lxml errors, …
+        raise UnreadableInputError(
+            f"文件 {path.name} 的内容无法安全读取（{type(exc).__name__}），程序已拒绝处理。"
+        ) from exc
+
+
+def _layout_version(wb: Workbook) -> str | None:
+    if L.SHEET_README in wb.sheetnames:
+        value = wb[L.SHEET_README][L.VERSION_CELL].value
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    for prop in wb.custom_doc_props.props:
+        if prop.name == VERSION_PROPERTY:
+            return str(prop.value)
+    return None
+
+
+def _check_layout(wb: Workbook, path: Path) -> None:
+    present = set(wb.sheetnames)
+    ours = [s for s in L.SHEETS if s in present]
+    version = _layout_version(wb)
+    if version is None and len(ours) < 2:
+        raise UnreadableInputError(
+            f"文件 {path.name} 不是 gongkai 标准填报表（工作表为：{'、'.join(wb.sheetnames)}）。"
+            "请用 gongkai init 生成标准填报表后再填写。"
+        )
+    if version is not None and version != LAYOUT_VERSION:
+        raise UnreadableInputError(
+            f"文件 {path.name} 是用另一版本的模板生成的（模板版本 {version}），"
+            f"本程序读取的是 {LAYOUT_VERSION} 版。请用 gongkai init 生成新版填报表，把数据复制过去后再试。"
+        )
+    missing = [s for s in L.SHEETS if s not in present and s != L.SHEET_README]
+    if missing:
+        raise UnreadableInputError(
+            f"文件 {path.name} 缺少工作表“{'”“'.join(missing)}”（可能被删除或改名）。"
+            f"标准填报表应包含：{'、'.join(L.SHEETS)}。请恢复原工作表名称后再试。"
+        )
+
+
+# --- reading cells ------------------------------------------------------------------------
+
+
+class _Reading:
+    """State of one read: the raw values, where they came from, and what was wrong."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.name
+        self.data: dict[str, Any] = {}
+        self.prov = Provenance(str(path))
+        self.raw: dict[str, Any] = {}
+
+    def finding(self, rule: str, severity: str, spec: L.CellSpec, reason: str, hint: str) -> None:
+        shown = self.raw.get(spec.path)
+        typed = f"填写了“{shown}”，" if shown not in (None, "") else ""
+        self.prov.findings.append(
+            Finding(
+                rule=rule,
+                severity=severity,  # type: ignore[arg-type]
+                message=f"{self.file}：工作表“{spec.sheet}”单元格 {spec.cell}（{spec.label}）{typed}{reason}。",
+                hint=hint,
+                path=spec.path,
+                location=spec.where,
+            )
+        )
+
+
+def _read(wb: Workbook, path: Path) -> Report:
+    reading = _Reading(path)
+    specs = L.cell_specs()
+    channel_rows: dict[str, dict[int, dict[str, L.CellSpec]]] = {}
+    for spec in specs:
+        cell = wb[spec.sheet][spec.cell]
+        value = _cell_value(cell.value, cell.data_type, spec, reading)
+        if spec.path.startswith(("channels.website_breakdown.", "channels.new_media.")):
+            _, group, index, field = spec.path.split(".")
+            channel_rows.setdefault(group, {}).setdefault(int(index), {})[field] = spec
+            reading.raw[spec.path] = value
+            continue
+        _store(reading, spec, value)
+    _compact_channels(reading, channel_rows)
+    return _validate(reading)
+
+
+def _store(reading: _Reading, spec: L.CellSpec, value: Any, path: str | None = None) -> None:
+    path = path or spec.path
+    reading.prov.cells[path] = spec.where
+    reading.prov.labels[path] = spec.label
+    if value is None:
+        return
+    node = reading.data
+    parts = path.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def _cell_value(value: Any, data_type: str, spec: L.CellSpec, reading: _Reading) -> Any:
+    """The cell's value as pydantic should see it; ``None`` leaves the model default."""
+    if isinstance(value, str) and data_type != "f":
+        value = strip_illegal(value)
+    reading.raw[spec.path] = value
+    if spec.kind in ("text", "longtext", "level"):
+        return _text(value)
+    if data_type == "f":
+        if spec.kind == "total":
+            if _formula_key(str(value)) != _formula_key(spec.formula or ""):
+                reading.finding(
+                    "WB-2",
+                    "warning",
+                    spec,
+                    f"的合计公式被改成了 {value}（应为 {spec.formula}），程序已忽略该公式，按各分项重新计算",
+                    "如需直接填写合计数，请填数字；否则请恢复原公式。",
+                )
+            return None
+        reading.finding("R0-1", "error", spec, "是公式，程序不读取公式的计算结果", "请直接填写数字。")
+        return 0
+    if value is None or (isinstance(value, str) and not normalise_number_text(value)):
+        if spec.kind == "total":
+            return None
+        if spec.sheet in TABLE_SHEETS:
+            reading.prov.blank.append(spec.path)
+        return None
+    if isinstance(value, bool | dt.datetime | dt.date | dt.time):
+        return str(value)  # pydantic rejects it; the message shows what Excel made of it
+    if isinstance(value, str):
+        return normalise_number_text(value)
+    return value
+
+
+def _text(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a phone number or postcode typed as a number
+    return str(value).strip()
+
+
+def _formula_key(formula: str) -> str:
+    return re.sub(r"[\s$]", "", formula).upper()
+
+
+def _compact_channels(reading: _Reading, rows: dict[str, dict[int, dict[str, L.CellSpec]]]) -> None:
+    # Clerks leave rows empty in the middle of a list; the model keeps only filled rows,
+    # each remembering its cells so that messages still point at the right row.
+    for group, by_index in rows.items():
+        items: list[dict[str, Any]] = []
+        for index in sorted(by_index):
+            fields = by_index[index]
+            values = {f: reading.raw.get(s.path) for f, s in fields.items()}
+            if all(v in (None, "") for v in values.values()):
+                continue
+            n = len(items)
+            item: dict[str, Any] = {}
+            for field, spec in fields.items():
+                value = values[field]
+                if spec.kind == "text":
+                    value = _text(value)
+                path = f"channels.{group}.{n}.{field}"
+                reading.prov.cells[path] = spec.where
+                reading.prov.labels[path] = spec.label
+                reading.raw[path] = reading.raw[spec.path]
+                if value is not None:
+                    item[field] = value
+            items.append(item)
+        reading.data.setdefault("channels", {})[group] = items
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def _validate(reading: _Reading) -> Report:
+    for _ in range(len(L.cell_specs()) + 1):
+        try:
+            report = Report.model_validate(reading.data)
+        except ValidationError as exc:
+            _record(reading, exc)
+            continue
+        report._provenance = reading.prov
+        return report
+    raise UnreadableInputError(f"文件 {reading.file} 的内容无法解析为年度报告。")  # pragma: no cover
+
+
+def _record(reading: _Reading, exc: ValidationError) -> None:
+    by_path = L.spec_by_path()
+    for error in exc.errors():
+        path = ".".join(str(p) for p in error["loc"])
+        spec = by_path.get(path) or _channel_spec(reading, path)
+        if spec is None:  # pragma: no cover - every model field has a cell
+            raise UnreadableInputError(f"文件 {reading.file} 的数据不完整：{path}。") from exc
+        rule, reason, hint = _explain(spec, error)
+        reading.finding(rule, "error", spec, reason, hint)
+        _replace(reading.data, path, FALLBACKS.get(path))
+
+
+def _channel_spec(reading: _Reading, path: str) -> L.CellSpec | None:
+    where = reading.prov.cells.get(path)
+    if where is None:
+        return None
+    sheet, cell = where.split("!")
+    label = reading.prov.labels[path]
+    return L.CellSpec(path, sheet, cell, label, "int" if path.endswith(("count", "posts")) else "text")
+
+
+def _replace(data: dict[str, Any], path: str, value: Any) -> None:
+    node: Any = data
+    parts = path.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if value is None:
+        node.pop(parts[-1], None)
+    else:
+        node[parts[-1]] = value
+
+
+def _explain(spec: L.CellSpec, error: Any) -> tuple[str, str, str]:
+    kind, value = error["type"], error.get("input")
+    if spec.path == "body.level":
+        return "WB-1", f"不是规定的层级（应为：{'、'.join(fmt.LEVELS)}）", "请从下拉列表中选择层级。"
+    if spec.path == "body.year":
+        return "WB-1", "不是有效的报告年度", "请填写四位年份，如 2025。"
+    if kind in ("missing", "string_too_short"):
+        return "WB-1", "不能为空", "请填写该项。"
+    number = _as_decimal(value)
+    rule = "R0-2" if spec.kind == "decimal" else "R0-1"
+    if number is None:
+        what = "金额" if spec.kind == "decimal" else "件数"
+        return rule, f"不是数字，{what}只能填写阿拉伯数字", "没有发生的请填 0，不要填写“无”“—”或文字。"
+    if number < 0:
+        return rule, "是负数，不能小于 0", "请填写不小于 0 的数字。"
+    if number != number.to_integral_value():
+        return rule, "是小数，件数必须是整数", "请填写整数件数。"
+    return rule, "不是有效的数字", "请填写不小于 0 的数字。"
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None

@@ -1,0 +1,370 @@
+"""Write the standard workbook staff fill (``gongkai init``).
+
+Each statutory table is drawn exactly like the official one (merged headers, verbatim
+labels) so a clerk sees the table they know; input cells are shaded and unlocked, the
+rest is protected without a password; totals are formulas for the clerk's convenience.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .. import format as fmt
+from ..errors import GongkaiError
+from ..model import LAYOUT_VERSION, Report, get_path
+from ..textutil import strip_illegal
+from ..atomic import atomic_write
+from . import layout as L
+
+FONT = "宋体"
+TITLE_FONT = Font(name=FONT, size=14, bold=True)
+HEADER_FONT = Font(name=FONT, size=10, bold=True)
+LABEL_FONT = Font(name=FONT, size=10)
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+FORMULA_FILL = PatternFill("solid", fgColor="E2EFDA")
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_THIN = Side(style="thin", color="808080")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+TEXT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+UNLOCKED = Protection(locked=False)
+VERSION_PROPERTY = "gongkai_layout"
+TEXT_COLUMN_CHARS = 48  # CJK characters per line in a 100-wide text column
+
+INSTRUCTIONS = (
+    "本表用于填报《政府信息公开工作年度报告》（格式依据国办公开办函〔2021〕30号）。",
+    "1. 只在浅黄色单元格中填写；灰色、蓝色单元格为表头，已锁定（无密码，确需修改可“撤销工作表保护”）。",
+    "2. 数字单元格只填不小于 0 的整数（行政事业性收费以“万元”为单位，可有小数）；没有发生的填 0，留空按 0 计并给出提示。",
+    "3. 浅绿色单元格为自动合计公式，一般不要改动；如直接填写数字，程序会把它当作“填报的合计数”并与各分项核对。",
+    "4. 文字单元格可以写多段，段与段之间按 Alt+Enter 换行（WPS 同样），生成的报告中每段单独成段、首行缩进。",
+    "5. 文字部分留空时，程序会根据表格数字自动生成一段规范表述，保证报告各部分齐全。",
+    "6. 填好后运行：gongkai check 本文件.xlsx 核对；gongkai render 本文件.xlsx 生成 Word 报告。",
+    "7. 请不要增删、重命名工作表，也不要插入或删除行列，否则程序无法识别。",
+)
+
+
+def write_workbook(report: Report, path: str | Path) -> Path:
+    """Write ``report`` as a standard workbook at ``path`` (atomically) and return the path.
+
+    Computed totals (``None`` in the model) become formulas; declared totals are written as
+    the numbers they are, so reading the workbook back gives the same report.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise GongkaiError(f"输出文件 {path} 的扩展名应为 .xlsx。")
+    for key in ("website_breakdown", "new_media"):
+        items = getattr(report.channels, key)
+        if len(items) > L.CHANNEL_ROWS:
+            raise GongkaiError(
+                f"报告中“{key}”有 {len(items)} 行，填报表只能容纳 {L.CHANNEL_ROWS} 行，请合并后再写入。"
+            )
+    wb = build_workbook(report)
+    with atomic_write(path) as tmp:
+        wb.save(tmp)
+    return path
+
+
+def build_workbook(report: Report) -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in L.SHEETS:
+        wb.create_sheet(name)
+    _draw_readme(wb[L.SHEET_README])
+    _draw_form(wb[L.SHEET_BODY], "基本信息", L.BODY_FIELDS)
+    _draw_form(wb[L.SHEET_OVERVIEW], fmt.SECTION_HEADINGS[0], L.OVERVIEW_FIELDS)
+    _draw_channels(wb[L.SHEET_OVERVIEW])
+    _draw_proactive(wb[L.SHEET_PROACTIVE])
+    _draw_requests(wb[L.SHEET_REQUESTS])
+    _draw_appeals(wb[L.SHEET_APPEALS])
+    _draw_form(wb[L.SHEET_IMPROVEMENTS], fmt.SECTION_HEADINGS[4], L.IMPROVEMENT_FIELDS)
+    _draw_form(wb[L.SHEET_OTHER], fmt.SECTION_HEADINGS[5], L.OTHER_FIELDS)
+    _fill_values(wb, report)
+    _add_validations(wb)
+    for ws in wb.worksheets:
+        _page_setup(ws)
+        ws.protection.sheet = True
+        ws.protection.formatCells = False  # clerks may widen columns and rows
+        ws.protection.formatColumns = False
+        ws.protection.formatRows = False
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.custom_doc_props.append(StringProperty(name=VERSION_PROPERTY, value=LAYOUT_VERSION))
+    wb.active = 1
+    return wb
+
+
+def _page_setup(ws: Worksheet) -> None:
+    # Clerks print the filled tables for sign-off: one page wide, A4.
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait" if ws.title == L.SHEET_PROACTIVE else "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_options.horizontalCentered = True
+
+
+# --- drawing ----------------------------------------------------------------------------
+
+
+def _title(ws: Worksheet, text: str, width: int) -> None:
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    c = ws.cell(1, 1, text)
+    c.font = TITLE_FONT
+    c.alignment = CENTER
+    ws.row_dimensions[1].height = 28
+
+
+def _header(ws: Worksheet, row: int, col: int, text: str, rowspan: int = 1, colspan: int = 1) -> None:
+    if rowspan > 1 or colspan > 1:
+        ws.merge_cells(start_row=row, start_column=col, end_row=row + rowspan - 1, end_column=col + colspan - 1)
+    for r in range(row, row + rowspan):
+        for c in range(col, col + colspan):
+            cell = ws.cell(r, c)
+            cell.border = BORDER
+            cell.fill = HEADER_FILL
+    cell = ws.cell(row, col, text)
+    cell.font = HEADER_FONT
+    cell.alignment = CENTER
+
+
+def _label(ws: Worksheet, row: int, col: int, text: str, rowspan: int = 1, colspan: int = 1) -> None:
+    _header(ws, row, col, text, rowspan, colspan)
+    cell = ws.cell(row, col)
+    cell.font = LABEL_FONT
+    cell.alignment = LEFT if colspan > 1 or rowspan == 1 else CENTER
+
+
+def _draw_readme(ws: Worksheet) -> None:
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 110
+    ws.cell(1, 1, "政府信息公开工作年度报告填报表").font = TITLE_FONT
+    ws[L.VERSION_LABEL_CELL] = "模板版本"
+    ws[L.VERSION_CELL] = LAYOUT_VERSION
+    for i, line in enumerate(INSTRUCTIONS):
+        c = ws.cell(4 + i, 2, line)
+        c.alignment = LEFT
+    ws.cell(4 + len(INSTRUCTIONS) + 1, 2, "格式依据：" + fmt.FORMAT_NAME)
+
+
+def _draw_form(ws: Worksheet, title: str, fields: Iterable[tuple[str, str, L.Kind]]) -> None:
+    _title(ws, title, 2)
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["C"].width = 14
+    _header(ws, 2, 1, "项目")
+    _header(ws, 2, 2, "填写内容")
+    hints = {
+        f"{prefix}.{f.key}": f.hint
+        for prefix, group in (
+            ("overview", (fmt.OVERVIEW_INTRO, *fmt.OVERVIEW_ASPECTS)),
+            ("improvements", fmt.IMPROVEMENT_FIELDS),
+            ("other_matters", fmt.OTHER_FIELDS),
+        )
+        for f in group
+    }
+    for i, (path, label, kind) in enumerate(fields):
+        row = L.FORM_FIRST_ROW + i
+        _label(ws, row, 1, label + (f"\n（{hints[path]}）" if hints.get(path) else ""))
+        _input(ws.cell(row, 2), TEXT if kind == "longtext" else LEFT)
+        ws.row_dimensions[row].height = 90 if kind == "longtext" else 20
+
+
+def _input(cell: Cell, alignment: Alignment = CENTER) -> None:
+    cell.fill = INPUT_FILL
+    cell.border = BORDER
+    cell.protection = UNLOCKED
+    cell.alignment = alignment
+
+
+def _formula_cell(cell: Cell) -> None:
+    # Unlocked as well: a clerk may overwrite a total with the figure they were given,
+    # which the reader then treats as a declared total and checks against its parts.
+    _input(cell)
+    cell.fill = FORMULA_FILL
+
+
+def _draw_channels(ws: Worksheet) -> None:
+    _header(ws, L.CHANNELS_TITLE_ROW, 1, "发布渠道（用于生成“（一）主动公开”段落并核对文字中的数字）", colspan=3)
+    _label(ws, L.WEBSITE_TOTAL_ROW, 1, "政府网站发布信息总条数", colspan=2)
+    _header(ws, L.WEBSITE_HEADER_ROW, 1, "政府网站信息分类")
+    _header(ws, L.WEBSITE_HEADER_ROW, 2, "类别（如：政策文件、法定主动公开内容、基层政务信息）")
+    _header(ws, L.WEBSITE_HEADER_ROW, 3, "条数")
+    for i in range(L.CHANNEL_ROWS):
+        _label(ws, L.WEBSITE_FIRST_ROW + i, 1, f"分类{i + 1}")
+    _header(ws, L.MEDIA_TITLE_ROW, 1, "政务新媒体账号", colspan=3)
+    _header(ws, L.MEDIA_HEADER_ROW, 1, "账号名称")
+    _header(ws, L.MEDIA_HEADER_ROW, 2, "平台（微信公众号、微博、抖音等）")
+    _header(ws, L.MEDIA_HEADER_ROW, 3, "本年发布条数")
+
+
+def _draw_proactive(ws: Worksheet) -> None:
+    _title(ws, fmt.SECTION_HEADINGS[1], fmt.PROACTIVE_WIDTH)
+    ws.cell(2, 1, "单位：件；行政事业性收费单位：万元").font = LABEL_FONT
+    ws.column_dimensions["A"].width = 24
+    for col in "BCD":
+        ws.column_dimensions[col].width = 18
+    width = fmt.PROACTIVE_WIDTH
+    for b in L.proactive_block_rows():
+        _header(ws, b.header_row, 1, b.block.header, colspan=width)
+        columns = b.block.columns
+        _header(ws, b.columns_row, 1, columns[0])
+        if len(columns) == width:
+            for j, text in enumerate(columns[1:]):
+                _header(ws, b.columns_row, 2 + j, text)
+        else:
+            _header(ws, b.columns_row, 2, columns[1], colspan=width - 1)
+        for i, row in enumerate(b.block.rows):
+            r = b.first_data_row + i
+            _label(ws, r, 1, row.label)
+            if not row.fields:
+                ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=width)
+                for c in range(3, width + 1):
+                    ws.cell(r, c).border = BORDER
+
+
+def _draw_requests(ws: Worksheet) -> None:
+    depth = fmt.REQUEST_LABEL_DEPTH
+    ncols = len(fmt.REQUEST_COLUMNS)
+    top = L.REQUESTS_HEADER_ROW
+    first = L.REQUESTS_FIRST_COL
+    _title(ws, fmt.SECTION_HEADINGS[2], depth + ncols)
+    ws.cell(2, 1, "单位：件").font = LABEL_FONT
+    for col, width in zip("ABC", (16, 14, 40), strict=True):
+        ws.column_dimensions[col].width = width
+    for j in range(ncols):
+        ws.column_dimensions[get_column_letter(first + j)].width = 11
+    _header(ws, top, 1, fmt.REQUEST_CORNER_LABEL, rowspan=3, colspan=depth)
+    _header(ws, top, first, fmt.REQUEST_APPLICANT_LABEL, colspan=ncols)
+    parts = fmt.REQUEST_PART_COLUMNS
+    _header(ws, top + 1, first, parts[0].label, rowspan=2)
+    _header(ws, top + 1, first + 1, fmt.REQUEST_LEGAL_PERSON_LABEL, colspan=len(parts) - 1)
+    for j, col in enumerate(parts[1:]):
+        _header(ws, top + 2, first + 1 + j, col.label)
+    _header(ws, top + 1, first + len(parts), fmt.REQUEST_COLUMNS[-1].label, rowspan=2)
+    ws.row_dimensions[top].height = 24
+    ws.row_dimensions[top + 1].height = 20
+    ws.row_dimensions[top + 2].height = 30
+    for cell in fmt.request_label_cells():
+        _label(ws, L.REQUESTS_FIRST_ROW + cell.row, 1 + cell.col, cell.text, cell.rowspan, cell.colspan)
+    for i in range(len(fmt.REQUEST_ROWS)):
+        ws.row_dimensions[L.REQUESTS_FIRST_ROW + i].height = 30
+    ws.freeze_panes = ws.cell(L.REQUESTS_FIRST_ROW, first)
+
+
+def _draw_appeals(ws: Worksheet) -> None:
+    top = L.APPEALS_HEADER_ROW
+    ncols = len(fmt.APPEAL_COLUMNS)
+    _title(ws, fmt.SECTION_HEADINGS[3], ncols * len(fmt.APPEAL_GROUPS))
+    ws.cell(2, 1, "单位：件").font = LABEL_FONT
+    parents: dict[str, list[int]] = {}
+    for g, group in enumerate(fmt.APPEAL_GROUPS):
+        first = L.appeal_col(g, 0)
+        if group.parent is None:
+            _header(ws, top, first, group.label, colspan=ncols)
+            for c, col in enumerate(fmt.APPEAL_COLUMNS):
+                _header(ws, top + 1, first + c, col.label, rowspan=2)
+        else:
+            parents.setdefault(group.parent, []).append(first)
+            _header(ws, top + 1, first, group.label, colspan=ncols)
+            for c, col in enumerate(fmt.APPEAL_COLUMNS):
+                _header(ws, top + 2, first + c, col.label)
+    for parent, firsts in parents.items():
+        _header(ws, top, firsts[0], parent, colspan=ncols * len(firsts))
+    for c in range(1, ncols * len(fmt.APPEAL_GROUPS) + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 9
+    ws.row_dimensions[L.APPEALS_DATA_ROW].height = 24
+
+
+# --- values -------------------------------------------------------------------------------
+
+
+def _text_height(text: str) -> float:
+    lines = sum(max(1, math.ceil(len(p) / TEXT_COLUMN_CHARS)) for p in text.split("\n"))
+    return min(409, max(90, 15 * lines + 6))
+
+
+def _fill_values(wb: Workbook, report: Report) -> None:
+    for spec in L.cell_specs():
+        ws = wb[spec.sheet]
+        cell = ws[spec.cell]
+        value = _value_at(report, spec.path)
+        if spec.kind == "total":
+            _formula_cell(cell)
+            cell.value = value if value is not None else spec.formula
+        elif spec.kind in ("int", "decimal"):
+            _input(cell)
+            cell.value = _number(value) if value is not None else None
+        else:
+            if spec.sheet in (L.SHEET_PROACTIVE, L.SHEET_REQUESTS, L.SHEET_APPEALS) or spec.path.startswith("channels."):
+                _input(cell, LEFT)
+            text = "" if value is None else strip_illegal(str(value))
+            if text:
+                cell.value = text
+                # A narrative that starts with "=" is text, never a formula.
+                cell.data_type = "s"
+            if spec.kind == "longtext" and text:
+                ws.row_dimensions[cell.row].height = _text_height(text)
+
+
+def _value_at(report: Report, path: str) -> Any:
+    try:
+        return get_path(report, path)
+    except (IndexError, AttributeError):
+        return None  # an empty row of a channel list
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # Keep the fee exactly as entered: integral amounts as int, others as text-free float
+        # only when the float round-trips; otherwise store the exact digits as a string.
+        if value == value.to_integral_value():
+            return int(value)
+        as_float = float(value)
+        return as_float if Decimal(repr(as_float)) == value else str(value)
+    return value
+
+
+def _add_validations(wb: Workbook) -> None:
+    by_sheet: dict[str, dict[str, list[str]]] = {}
+    for spec in L.cell_specs():
+        if spec.kind in ("int", "total", "decimal", "level", "year"):
+            by_sheet.setdefault(spec.sheet, {}).setdefault(spec.kind, []).append(spec.cell)
+    for sheet, kinds in by_sheet.items():
+        ws = wb[sheet]
+        for kind, cells in kinds.items():
+            dv = _validation(kind)
+            ws.add_data_validation(dv)
+            for cell in cells:
+                dv.add(cell)
+
+
+def _validation(kind: str) -> DataValidation:
+    if kind in ("int", "total"):
+        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+        dv.error, dv.prompt = "请填写不小于 0 的整数（没有发生的填 0）。", "填写不小于 0 的整数"
+    elif kind == "decimal":
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+        dv.error, dv.prompt = "请填写不小于 0 的数字，单位见表头。", "填写不小于 0 的数字"
+    elif kind == "year":
+        dv = DataValidation(type="whole", operator="between", formula1="2008", formula2="2100")
+        dv.error, dv.prompt = "请填写四位年份，如 2025。", "报告年度，如 2025"
+    else:
+        dv = DataValidation(type="list", formula1='"' + ",".join(fmt.LEVELS) + '"')
+        dv.error, dv.prompt = "请从下拉列表中选择层级。", "选择层级"
+    dv.errorTitle = "输入有误"
+    dv.showErrorMessage = True
+    dv.showInputMessage = True
+    return dv
