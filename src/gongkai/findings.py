@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -26,9 +27,14 @@ class Finding(BaseModel):
         return SEVERITY_LABELS[self.severity]
 
 
+def rule_key(rule: str) -> tuple[str | int, ...]:
+    """Natural order of rule ids: R3-2 before R3-10, RN-8 before RN-11."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", rule))
+
+
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Errors first, then by rule id; stable so equal findings keep the order they were found."""
-    return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.rule))
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], rule_key(f.rule)))
 
 
 def has_errors(findings: list[Finding]) -> bool:

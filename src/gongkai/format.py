@@ -284,10 +284,17 @@ def proactive_cell_label(row: ProactiveRow, field: str | None) -> str:
     return f"{row.label}·{block.columns[1 + DOCUMENT_FIELDS.index(field)]}"
 
 
-def request_cell_label(row_key: str, col_key: str) -> str:
+def request_row_label(row_key: str) -> str:
+    """A row of table 三 as a clerk finds it: items numbered within a group name the group
+    too, since "1.属于国家秘密" and "1.本机关不掌握相关政府信息" share a number."""
     row = REQUEST_ROW_BY_KEY[row_key]
+    group = row.path[-2] if len(row.path) > 2 else ""
+    return f"{group}“{row.label}”"
+
+
+def request_cell_label(row_key: str, col_key: str) -> str:
     col = next(c for c in REQUEST_COLUMNS if c.key == col_key)
-    return f"“{row.label}”行“{col.label}”列"
+    return f"{request_row_label(row_key)}行“{col.label}”列"
 
 
 def appeal_cell_label(group_key: str, col_key: str) -> str:

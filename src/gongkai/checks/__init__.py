@@ -1,0 +1,36 @@
+"""The consistency rules of FORMAT.md §3, applied to a :class:`~gongkai.model.Report`.
+
+``check_report(report, previous=None)`` returns every finding, sorted: errors first, then by
+rule id; within a rule, the reader's own findings come first, then the order found.
+
+- :mod:`.tables`: R0-2, R0-3, R2-1, R3-1, R3-2, R3-3, R3-5, R4-1
+- :mod:`.narrative`: R0-4, RN-1 … RN-9, RN-11 (figures in the staff's text)
+- :mod:`.crossyear`: R3-4, R2-2, R2-3, RN-10 (only with last year's report)
+- :mod:`.textfigures`: reading figures out of Chinese report text
+"""
+
+from __future__ import annotations
+
+from ..findings import Finding, sort_findings
+from ..model import Report
+from .crossyear import check_cross_year
+from .narrative import check_narrative
+from .tables import check_blank_cells, check_tables
+
+__all__ = ["check_cross_year", "check_narrative", "check_report", "check_tables"]
+
+
+def check_report(report: Report, previous: Report | None = None) -> list[Finding]:
+    """Every finding about ``report``; cross-year rules run when last year's report is given."""
+    findings = [_as_finding(f) for f in report.provenance.findings]
+    findings += check_blank_cells(report, findings)
+    findings += check_tables(report)
+    findings += check_narrative(report)
+    if previous is not None:
+        findings += check_cross_year(report, previous)
+    return sort_findings(findings)
+
+
+def _as_finding(item: object) -> Finding:
+    # Readers record Finding objects; accept their dict form too (e.g. from JSON).
+    return item if isinstance(item, Finding) else Finding.model_validate(item)

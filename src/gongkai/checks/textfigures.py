@@ -1,0 +1,503 @@
+"""Figures stated in the staff's own text: counts, sums, years and statements of "none".
+
+Real report text is messy (half-width punctuation, spaces around digits, Chinese numerals,
+breakdowns spread over two sentences), and a false alarm on a correct report costs more
+trust than a missed one. So every extractor here is deliberately narrow: it only takes a
+figure when the clause leaves no doubt what it counts, and skips clauses that compare with
+another year.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+# --- normalisation ----------------------------------------------------------------------
+
+# Full-width punctuation is kept (both widths separate clauses alike); digits are folded and
+# spaces inside a line dropped, so "２０２４ 年" and "2024年" read the same.
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def normalise(text: str) -> str:
+    """Text with half-width digits and no white space inside a line."""
+    text = text.translate(_WIDE_DIGITS).replace("\r\n", "\n").replace("\r", "\n")
+    # Drop blanks inside a line ("申请 0 件", "2025 年") but keep line breaks: paragraphs matter.
+    return "\n".join(re.sub(r"[ \t\u3000\xa0]+", "", line) for line in text.split("\n"))
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in normalise(text).split("\n") if p]
+
+
+_SENTENCE_END = "。！？!?\n"
+# 、 is not a clause end: "收到来自公民、法人或者其他组织的申请2件" is one statement.
+_CLAUSE_END = "，,；;：:"
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in re.split(f"[{_SENTENCE_END}]", normalise(text)) if s]
+
+
+def clauses(sentence: str) -> list[str]:
+    return [c for c in re.split(f"[{_CLAUSE_END}]", sentence) if c]
+
+
+# --- numbers ----------------------------------------------------------------------------
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_CHARS = "".join(_CN_DIGITS) + "".join(_CN_UNITS) + "万"
+
+
+def parse_chinese_number(text: str) -> int | None:
+    """Value of a Chinese numeral such as 两, 十二, 一百零五, 三千二百; None if malformed.
+
+    Digit runs without a multiplier ("一一", "二〇二四") are not counts and return None.
+    """
+    if not text or any(ch not in _CN_CHARS for ch in text):
+        return None
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in "零〇":
+            # 零 only holds a place ("一百零五"); a digit must not follow a bare digit.
+            if digit is not None:
+                return None
+        elif ch in _CN_DIGITS:
+            if digit is not None:
+                return None
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            section += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+        else:  # 万
+            if section == 0 and digit is None:
+                return None
+            total += (section + (digit or 0)) * 10000
+            section, digit = 0, None
+    return total + section + (digit or 0)
+
+
+def parse_number(text: str) -> int | None:
+    if text[0].isdigit():
+        return int(text.replace(",", ""))
+    return parse_chinese_number(text)
+
+
+_NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|[{_CN_CHARS}]+)"
+# A count is a number directly followed by a measure word. Not a count: ordinals (第二十条),
+# the tail of a longer number, and fixed phrases where the measure word is part of a word
+# (一件事, 条例, 一条龙, 条线).
+_COUNT = re.compile(
+    rf"(?<![第\d.{_CN_CHARS}])(?P<num>{_NUMBER})(?P<unit>件|条|篇|份|宗|起|例|个)"
+    r"(?!事|例|款|龙|线|路|街|规)"
+)
+# Counting applications or appeals uses these measure words; 条 and 篇 count posts.
+CASE_UNITS = frozenset("件份宗起例")
+# A count right after one of these is a difference, not a quantity ("比去年增加1件").
+_DELTA_BEFORE = re.compile(r"(?:增加|减少|增长|下降|上升|多|少|增|减)了?$")
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int
+    unit: str
+    start: int
+    end: int
+
+
+def counts(text: str) -> list[Count]:
+    """Every count ("75件", "两件", "709条") in ``text``, in order; differences left out."""
+    found: list[Count] = []
+    for m in _COUNT.finditer(text):
+        # A bare 零 is the word 零件 ("parts"), never how a clerk writes "0件".
+        value = None if m["num"] in ("零", "〇") else parse_number(m["num"])
+        if value is None or _DELTA_BEFORE.search(text[max(0, m.start() - 4) : m.start()]):
+            continue
+        found.append(Count(value, m["unit"], m.start(), m.end()))
+    return found
+
+
+# --- years ------------------------------------------------------------------------------
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
+_OTHER_YEAR_WORDS = re.compile(r"去年|上一?年(?!度?结转)|前年|同比|环比|比上|较上|较去")
+
+
+def mentions_other_year(clause: str, years: set[int]) -> bool:
+    """A clause about another year's figures ("比去年增加", "2024年收到") is not this year's."""
+    if _OTHER_YEAR_WORDS.search(clause):
+        return True
+    return any(int(y) not in years for y in _YEAR.findall(clause))
+
+
+_PERIOD = re.compile(r"((?:19|20)\d{2})年度?1月1日起?(?:至|到|—|－|-|~|～)+(?:((?:19|20)\d{2})年)?12月31日")
+
+
+def statistics_periods(text: str) -> Iterator[tuple[str, list[int]]]:
+    """Each "YYYY年1月1日至YYYY年12月31日" in the text: the quote and the years it names."""
+    for m in _PERIOD.finditer(normalise(text)):
+        yield m[0], [int(y) for y in m.groups() if y]
+
+
+# A paragraph that opens with a year and then its subject ("2024年，我镇…", "2025年未收取")
+# is about that year. "2024年以来", "2024年底", "2024年度考核结果" are not matched.
+_OPENING_YEAR = re.compile(r"^((?:19|20)\d{2})年度?(?=[，,：:、]|我|全|本|共|未|无|各)")
+
+
+def opening_years(text: str) -> Iterator[tuple[str, int]]:
+    """Paragraph openings that name a year: the opening words and the year."""
+    for para in paragraphs(text):
+        m = _OPENING_YEAR.match(para)
+        if m:
+            yield para[: m.end() + 8], int(m[1])
+
+
+_REPORT_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})年度?政府信息公开工作年度报告")
+
+
+def titled_years(text: str) -> Iterator[tuple[str, int]]:
+    """Mentions of "YYYY年政府信息公开工作年度报告" (the report itself, in the preamble)."""
+    for m in _REPORT_TITLE_YEAR.finditer(normalise(text)):
+        yield m[0], int(m[1])
+
+
+# --- the number of parts ("共六部分") ------------------------------------------------------
+
+_PARTS = re.compile(rf"(?<![第{_CN_CHARS}\d])(\d+|[{_CN_CHARS}]+)个?部分")
+
+
+def stated_part_counts(text: str) -> Iterator[tuple[str, int]]:
+    """Part counts stated about the report itself ("本报告…共六部分", "7个部分")."""
+    for sentence in sentences(text):
+        if "报告" not in sentence:
+            continue
+        for m in _PARTS.finditer(sentence):
+            value = parse_number(m[1])
+            # "一部分" means "some", never the number of parts of a report.
+            if value is not None and value >= 2:
+                yield m[0], value
+
+
+# --- figures about applications and appeals ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure the text states: what it counts, the number, and the words it came from."""
+
+    kind: str
+    value: int
+    quote: str
+    # "收到申请75件（含上年结转1件）": the received figure includes the carried-over cases.
+    includes_carried_over: bool = False
+
+
+@dataclass(frozen=True)
+class _FigureKind:
+    kind: str
+    keyword: re.Pattern[str]
+    # Words that make a clause about something else (appeals, petitions, carried cases…).
+    exclude: re.Pattern[str]
+    # Other years the clause may name: last year for 上年结转, next year for 结转下年度.
+    year_offsets: tuple[int, ...] = (0,)
+    # The clause itself must name applications (the keyword alone is too common).
+    needs_application: bool = False
+
+
+_NOT_APPLICATIONS = (
+    r"复议|诉讼|起诉|投诉|举报|信访|咨询|来电|来信|留言|诉求|建议|提案|热线|许可|审批|政务服务"
+)
+_NOT_APPLICATIONS_RE = re.compile(_NOT_APPLICATIONS)
+_REQUEST_KINDS: tuple[_FigureKind, ...] = (
+    _FigureKind(
+        "received",
+        re.compile(r"收到|受理|新收|接收|接到|收悉|依申请公开数|申请(?:公开)?总?(?:数|量)"),
+        # "网上申请105件，快递17件，合计122件": a channel's share is not the year's total.
+        re.compile(_NOT_APPLICATIONS + r"|结转|网上|在线|信函|邮寄|快递|当面|现场|电子邮件|传真"),
+        needs_application=True,
+    ),
+    _FigureKind(
+        "carried_over",
+        re.compile(r"上一?年度?结转|结转自?上一?年度?"),
+        re.compile(_NOT_APPLICATIONS),
+        (0, -1),
+    ),
+    _FigureKind(
+        "concluded", re.compile(r"办结|答复|办理完毕|处理完毕|回复"), re.compile(_NOT_APPLICATIONS + r"|结转")
+    ),
+    _FigureKind(
+        "carried_forward",
+        re.compile(r"结转(?:至|到|入)?下一?年度?|转入下一?年度?|结转(?:至|到|入)?(?:19|20)\d{2}年"),
+        re.compile(_NOT_APPLICATIONS),
+        (0, 1),
+    ),
+)
+# The sentence must be about disclosure applications unless the field is (二)依申请公开.
+REQUEST_CONTEXT = re.compile(r"依申请|公开申请|申请公开|信息公开申请|政府信息公开")
+# "收到申请75件（含上年结转1件）": the received figure then counts the carried-over cases too.
+_INCLUDES_CARRIED = re.compile(r"[（(]?(?:含|包括|包含)[^，,；;。]{0,4}上一?年度?结转[^，,；;。）)]*[）)]?")
+# Within this many characters a count before its keyword still belongs to it ("1件结转下年度").
+_BEFORE_WINDOW = 8
+
+
+def _count_near(clause: str, keyword: re.Match[str], units: frozenset[str]) -> Count | None:
+    """The count a keyword governs: the first after it, else one just before it."""
+    cases = [c for c in counts(clause) if c.unit in units]
+    after = [c for c in cases if c.start >= keyword.end()]
+    if after:
+        return after[0]
+    before = [c for c in cases if c.end <= keyword.start() and keyword.start() - c.end <= _BEFORE_WINDOW]
+    return before[-1] if before else None
+
+
+def request_figures(text: str, year: int, *, in_requests_section: bool) -> list[Figure]:
+    """Application figures: received (RN-1), carried over (RN-2), concluded (RN-3), forwarded (RN-4)."""
+    figures: list[Figure] = []
+    for sentence in sentences(text):
+        if not in_requests_section and not REQUEST_CONTEXT.search(sentence):
+            continue
+        for clause in clauses(sentence):
+            figures.extend(_clause_request_figures(clause, year))
+    return figures
+
+
+def _clause_request_figures(clause: str, year: int) -> Iterator[Figure]:
+    note = _INCLUDES_CARRIED.search(clause)
+    # One count answers one keyword: in "收到并答复申请18件" or "上年结转1件已办结" the count
+    # belongs to the first figure, and the second states no number of its own.
+    claimed: set[int] = set()
+    for spec in _REQUEST_KINDS:
+        # The "（含上年结转1件）" note belongs to the received figure, not against it; blank it
+        # out (keeping positions, so counts can be claimed by place).
+        text = _INCLUDES_CARRIED.sub(lambda m: "※" * len(m[0]), clause) if spec.kind == "received" else clause
+        keyword = spec.keyword.search(text)
+        if keyword is None or spec.exclude.search(text):
+            continue
+        if spec.needs_application and "申请" not in text:
+            continue
+        if mentions_other_year(text, {year + k for k in spec.year_offsets}):
+            continue
+        count = _count_near(text, keyword, CASE_UNITS)
+        if count is None:
+            continue
+        if count.start in claimed:
+            continue
+        claimed.add(count.start)
+        yield Figure(spec.kind, count.value, clause, spec.kind == "received" and note is not None)
+
+
+# A clause about appeal results ("未发生被复议纠错的情况") says nothing about their number.
+_APPEAL_RESULT_WORDS = re.compile(r"纠错|纠正|败诉|胜诉|撤销|维持|确认违法|驳回")
+_REVIEW = re.compile(r"复议")
+_LITIGATION = re.compile(r"诉讼|起诉")
+_NONE_APPEALS = re.compile(
+    r"(?:未发生|未收到|未出现|未产生|未有|没有发生|没有收到|没有|无(?!论))[^，,；;。]{0,30}?(?:复议|诉讼|起诉)[^，,；;。]*"
+)
+APPEAL_CONTEXT = re.compile(r"政府信息公开|信息公开|依申请")
+
+
+def appeal_figures(text: str, year: int, *, in_requests_section: bool) -> list[Figure]:
+    """Appeal figures (RN-6): kinds "review" and "litigation", value 0 for a stated "none"."""
+    figures: list[Figure] = []
+    for sentence in sentences(text):
+        if not in_requests_section and not APPEAL_CONTEXT.search(sentence):
+            continue
+        for clause in clauses(sentence):
+            if mentions_other_year(clause, {year}) or _APPEAL_RESULT_WORDS.search(clause):
+                continue
+            figures.extend(_stated_none(clause) or _stated_counts(clause))
+    return figures
+
+
+def _stated_none(clause: str) -> list[Figure]:
+    m = _NONE_APPEALS.search(clause)
+    if m is None:
+        return []
+    found: list[Figure] = []
+    if _REVIEW.search(m[0]):
+        found.append(Figure("review", 0, clause))
+    if _LITIGATION.search(m[0].replace("复议后起诉", "")):
+        found.append(Figure("litigation", 0, clause))
+    return found
+
+
+def _stated_counts(clause: str) -> Iterator[Figure]:
+    # "行政诉讼案件1件、行政复议案件2件": each 、-part names one kind; a part naming both is
+    # ambiguous ("行政复议和行政诉讼1件") and skipped.
+    for part in clause.split("、"):
+        review, litigation = _REVIEW.search(part), _LITIGATION.search(part)
+        if bool(review) == bool(litigation):
+            continue
+        keyword = review or litigation
+        assert keyword is not None
+        cases = [c for c in counts(part) if c.unit in CASE_UNITS and c.start >= keyword.end()]
+        if cases:
+            yield Figure("review" if review else "litigation", cases[0].value, part)
+
+
+# --- "no applications" ------------------------------------------------------------------
+
+_NO_APPLICATIONS = re.compile(
+    r"(?:未|没有|尚未)(?:收到|接到|受理|接收)[^，,；;。]{0,40}?申请|零申请|无[^，,；;。]{0,8}?(?:依申请公开|公开申请)"
+)
+
+
+def states_no_applications(text: str, year: int) -> str | None:
+    """The clause saying no application was received ("未收到…申请", "零申请"), if any."""
+    for sentence in sentences(text):
+        for clause in clauses(sentence):
+            m = _NO_APPLICATIONS.search(clause)
+            if m and not _NOT_APPLICATIONS_RE.search(clause) and not mentions_other_year(clause, {year}):
+                return clause
+    return None
+
+
+# --- stated sums ("709条，其中…69条…640条") ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatedSum:
+    total: int
+    parts: tuple[int, ...]
+    unit: str
+    quote: str
+
+    @property
+    def disagrees(self) -> bool:
+        parts = sum(self.parts)
+        if parts > self.total:
+            return True  # parts can never exceed their total
+        # One part alone is an example ("收到2件，其中1件予以公开"), and parts far below the
+        # total are a selection ("信息3659条，其中政策文件352条、新闻854条…"); a breakdown
+        # meant to be complete falls short only by a slip.
+        return len(self.parts) >= 2 and parts < self.total and parts >= SELECTION_SHARE * self.total
+
+
+_SUM_UNITS = frozenset("条篇件个")
+# Parts covering less than this share of their total are a selection, not a breakdown.
+SELECTION_SHARE = 0.8
+_BREAKDOWN = re.compile(r"其中|包括|包含|分别为")
+# "主要包括…", "…等" announce a selection, not a complete breakdown.
+_SELECTION_BEFORE = re.compile(r"(?:主要|重点|部分)$")
+_SELECTION_AFTER = re.compile(r"等[^，,；;。、]{0,4}$")
+_ASIDE = re.compile(r"[，,；;](?:另有|另外|此外|同时|还有|另)")
+
+
+def stated_sums(text: str) -> list[StatedSum]:
+    """Sums the text states with their parts, both levels of "709条…其中69条（包括4条…）、640条"."""
+    found: list[StatedSum] = []
+    for para in paragraphs(text):
+        found.extend(_paragraph_sums(para))
+    return found
+
+
+def _paragraph_sums(para: str) -> Iterator[StatedSum]:
+    all_counts = [c for c in counts(para) if c.unit in _SUM_UNITS]
+    for marker in _BREAKDOWN.finditer(para):
+        if _SELECTION_BEFORE.search(para[: marker.start()]):
+            continue
+        nested = marker[0] != "其中"
+        # A nested list ("包括…") runs to the end of its ；-clause, a 其中 list to the sentence end.
+        stop = "；;。！？!?" if nested else "。！？!?"
+        end = _find_any(para, stop, marker.end())
+        # "…其他1件；另有上年结转申请2件": a clause starting 另有/此外 is outside the list.
+        aside = _ASIDE.search(para, marker.end(), end)
+        end = aside.start() if aside else end
+        # The total is the last count before the marker: in the same clause group for a
+        # nested list; in the same sentence, else the previous one, for 其中 ("709条…。其中，…").
+        start = _rfind_any(para, stop, marker.start())
+        if not nested and not any(start < c.start and c.end <= marker.start() for c in all_counts):
+            start = _rfind_any(para, stop, start) if start >= 0 else start
+        before = [c for c in all_counts if start < c.start and c.end <= marker.start()]
+        if not before:
+            continue
+        total = before[-1]
+        if _shares_its_clause(para, total, all_counts):
+            continue
+        inner = [] if nested else _nested_spans(para, marker.end(), end)
+        parts = [
+            c
+            for c in all_counts
+            if marker.end() <= c.start < end
+            and c.unit == total.unit
+            and not any(x <= c.start < y for x, y in inner)
+        ]
+        if not parts:
+            continue
+        tail = para[parts[-1].end : _find_any(para, "，,；;。！？!?、", parts[-1].end)]
+        if _SELECTION_AFTER.search(tail):
+            continue
+        yield StatedSum(total.value, tuple(p.value for p in parts), total.unit, para[total.start : end])
+
+
+def _shares_its_clause(para: str, total: Count, all_counts: list[Count]) -> bool:
+    """With two counts side by side ("复议5件、诉讼2件，其中…") the list's total is unclear."""
+    start = _rfind_any(para, "，,；;。！？!?", total.start)
+    end = _find_any(para, "，,；;。！？!?", total.end)
+    return sum(1 for c in all_counts if start < c.start < end and c.unit == total.unit) > 1
+
+
+def _nested_spans(para: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of "包括…" lists inside a 其中 list; their counts belong to the nested sum."""
+    spans = []
+    for m in re.finditer(r"包括|包含|分别为", para[start:end]):
+        a = start + m.start()
+        spans.append((a, _find_any(para, "；;。！？!?", a)))
+    return spans
+
+
+def _find_any(text: str, chars: str, start: int) -> int:
+    positions = [i for i in (text.find(ch, start) for ch in chars) if i >= 0]
+    return min(positions) if positions else len(text)
+
+
+def _rfind_any(text: str, chars: str, end: int) -> int:
+    return max(text.rfind(ch, 0, end) for ch in chars)
+
+
+# --- 信息处理费 ----------------------------------------------------------------------------
+
+_NO_FEE = re.compile(
+    r"(?:未|无|没有|不|免)(?:收取|收|产生|发生|发出|征收)[^，,；;。]{0,12}?(?:处理费|收费|费用)|零收费|不收费|免收费"
+)
+_FEE_AMOUNT = re.compile(r"(?:处理费|收费)[^，,；;。]{0,10}?(\d+(?:\.\d+)?)(万)?元")
+
+
+def states_no_fee(text: str) -> str | None:
+    """The words saying no 信息处理费 was charged or noticed, if the text says so."""
+    norm = normalise(text)
+    m = _NO_FEE.search(norm)
+    if m:
+        return m[0]
+    amount = _FEE_AMOUNT.search(norm)
+    if amount and Decimal(amount[1]) == 0:
+        return amount[0]
+    return None
+
+
+def stated_fee_yuan(text: str) -> tuple[str, Decimal] | None:
+    """The 信息处理费 amount the text states: the words and the amount in 元."""
+    m = _FEE_AMOUNT.search(normalise(text))
+    if m is None:
+        return None
+    return m[0], Decimal(m[1]) * (10000 if m[2] else 1)
+
+
+def mentions_fee(text: str) -> bool:
+    return "处理费" in normalise(text)
