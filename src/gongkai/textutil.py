@@ -1,23 +1,33 @@
-"""Text helpers shared by readers and writers."""
+"""Text helpers shared by readers and writers: what may go into XML, and paragraphs."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-# XML 1.0 forbids C0 controls other than tab, newline and carriage return (and a few
-# non-characters); Word refuses to open a document containing them.
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 cannot hold C0 controls other than tab, newline and carriage return, nor lone
+# surrogates or the two non-characters; Word and Excel refuse a file that contains them.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_LINE_BREAKS = re.compile("\r\n|[\r\n\u2028\u2029\x85]")
 
 
-def strip_illegal(text: str) -> str:
-    """Drop characters that cannot appear in an XML document; normalise line ends."""
-    return _ILLEGAL_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+def clean_text(text: str) -> str:
+    """Drop the characters an XML document cannot contain and make every line end ``\\n``."""
+    return _LINE_BREAKS.sub("\n", _XML_ILLEGAL.sub("", text))
 
 
-def paragraphs(text: str) -> list[str]:
-    """Split a cell's text into paragraphs: one per non-blank line."""
-    return [p.strip() for p in strip_illegal(text).split("\n") if p.strip()]
+def clean_line(text: str) -> str:
+    """One-line text (names, addresses): illegal characters dropped, line breaks removed."""
+    return _LINE_BREAKS.sub("", _XML_ILLEGAL.sub("", text)).strip()
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Cell text to paragraphs: one per line, blank lines dropped, each line stripped.
+
+    Stripping also removes the two ideographic spaces clerks type as an indent; the
+    paragraph style indents the first line itself.
+    """
+    return [stripped for line in clean_text(text).split("\n") if (stripped := line.strip())]
 
 
 def normalise_number_text(text: str) -> str:
