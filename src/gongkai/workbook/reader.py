@@ -25,7 +25,7 @@ from .. import format as fmt
 from ..errors import UnreadableInputError
 from ..findings import Finding
 from ..model import LAYOUT_VERSION, Provenance, Report
-from ..textutil import normalise_number_text, strip_illegal
+from ..textutil import clean_text, normalise_number_text
 from . import layout as L
 from .writer import VERSION_PROPERTY
 
@@ -184,7 +184,7 @@ def _store(reading: _Reading, spec: L.CellSpec, value: Any, path: str | None = N
 def _cell_value(value: Any, data_type: str, spec: L.CellSpec, reading: _Reading) -> Any:
     """The cell's value as pydantic should see it; ``None`` leaves the model default."""
     if isinstance(value, str) and data_type != "f":
-        value = strip_illegal(value)
+        value = clean_text(value)
     reading.raw[spec.path] = value
     if spec.kind in ("text", "longtext", "level"):
         return _text(value)

@@ -23,10 +23,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import format as fmt
+from ..atomic import atomic_write
 from ..errors import GongkaiError
 from ..model import LAYOUT_VERSION, Report, get_path
-from ..textutil import strip_illegal
-from ..atomic import atomic_write
+from ..textutil import clean_text
 from . import layout as L
 
 FONT = "宋体"
@@ -304,13 +304,13 @@ def _fill_values(wb: Workbook, report: Report) -> None:
         if spec.kind == "total":
             _formula_cell(cell)
             cell.value = value if value is not None else spec.formula
-        elif spec.kind in ("int", "decimal"):
+        elif spec.kind in ("int", "decimal", "year"):
             _input(cell)
             cell.value = _number(value) if value is not None else None
         else:
             if spec.sheet in (L.SHEET_PROACTIVE, L.SHEET_REQUESTS, L.SHEET_APPEALS) or spec.path.startswith("channels."):
                 _input(cell, LEFT)
-            text = "" if value is None else strip_illegal(str(value))
+            text = "" if value is None else clean_text(str(value))
             if text:
                 cell.value = text
                 # A narrative that starts with "=" is text, never a formula.

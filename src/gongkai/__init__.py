@@ -1,0 +1,42 @@
+"""gongkai: 政府信息公开工作年度报告 — from a filled workbook to the official Word report.
+
+The library first; the ``gongkai`` command is a thin layer over these functions::
+
+    import gongkai
+    report = gongkai.read_report("大峪镇.xlsx")
+    findings = gongkai.check_report(report)
+    gongkai.render_report(report, "大峪镇2025年政府信息公开工作年度报告.docx")
+"""
+
+from .checks import check_report
+from .errors import GongkaiError, OutputError, TemplateError, UnreadableInputError
+from .findings import Finding
+from .jsonio import read_json, report_to_json, write_json
+from .model import LAYOUT_VERSION, Body, Report
+from .reading import read_report
+from .rendering import RenderRefused, default_output_path, render_file, render_report
+from .workbook import read_workbook, write_workbook
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LAYOUT_VERSION",
+    "Body",
+    "Finding",
+    "GongkaiError",
+    "OutputError",
+    "RenderRefused",
+    "Report",
+    "TemplateError",
+    "UnreadableInputError",
+    "check_report",
+    "default_output_path",
+    "read_json",
+    "read_report",
+    "read_workbook",
+    "render_file",
+    "render_report",
+    "report_to_json",
+    "write_json",
+    "write_workbook",
+]

@@ -1,0 +1,207 @@
+"""The ``gongkai`` command: a thin Typer layer over the library functions."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import format as fmt
+from .checks import check_report
+from .docx_writer import export_template
+from .errors import GongkaiError
+from .findings import Finding, has_errors
+from .jsonio import report_to_json, write_json
+from .model import Body, Report
+from .reading import read_report
+from .rendering import RenderRefused, render_file
+from .workbook import write_workbook
+
+app = typer.Typer(
+    name="gongkai",
+    help="政府信息公开工作年度报告：生成标准填报表、核对数据、生成官方格式 Word 报告。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+template_app = typer.Typer(help="报告模板：导出默认模板以便自定义样式。", no_args_is_help=True)
+app.add_typer(template_app, name="template")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+PreviousOption = Annotated[
+    Optional[Path],  # noqa: UP045 - Typer needs Optional on Python 3.10
+    typer.Option("--previous", "-p", help="上一年度的填报表（.xlsx）或 JSON，用于跨年度核对。"),
+]
+
+
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn gongkai's errors into a Chinese message and an exit code, never a traceback."""
+    try:
+        yield
+    except GongkaiError as exc:
+        err.print(f"[bold red]错误：[/]{exc}")
+        raise typer.Exit(exc.exit_code) from None
+
+
+@app.command("init")
+def init_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="要生成的填报表文件名（.xlsx）。")],
+    org: Annotated[str, typer.Option("--org", help="机关全称，如 大峪镇人民政府。")] = "",
+    short: Annotated[str, typer.Option("--short", help="简称，如 大峪镇。")] = "",
+    level: Annotated[str, typer.Option("--level", help="层级：" + "、".join(fmt.LEVELS) + "。")] = "乡镇",
+    county: Annotated[str, typer.Option("--county", help="所属县（市、区）或上级机关。")] = "",
+    year: Annotated[int, typer.Option("--year", help="报告年度，如 2025。")] = 0,
+    source: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--from", help="从 JSON（或已填的 .xlsx）生成填报表，内容原样带入。"),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="输出文件已存在时覆盖。")] = False,
+) -> None:
+    """生成供乡镇、街道填写的标准填报表（Excel）。"""
+    with _user_errors():
+        if output.exists() and not overwrite:
+            raise GongkaiError(f"{output} 已存在。为避免覆盖已填写的内容，请换一个文件名，或加 --overwrite。")
+        report = read_report(source) if source else blank_report(org, short, level, county, year)
+        write_workbook(report, output)
+    out.print(f"已生成填报表：{output}")
+
+
+def blank_report(org: str, short: str, level: str, county: str, year: int) -> Report:
+    """An empty report for one body, ready to be written as a workbook."""
+    import datetime as dt
+
+    if level not in fmt.LEVELS:
+        raise GongkaiError(f"层级“{level}”无效，应为：{'、'.join(fmt.LEVELS)}。")
+    return Report(
+        body=Body.model_construct(
+            name=org, short_name=short, level=level, parent=county, year=year or dt.date.today().year - 1
+        )
+    )
+
+
+@app.command("check")
+def check_command(
+    file: Annotated[Path, typer.Argument(help="填报表（.xlsx）或 JSON。")],
+    previous: PreviousOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出核对结果。")] = False,
+) -> None:
+    """核对填报表：每条规则的错误和警告，标明工作表和单元格。退出码 0 无错误，1 有错误，2 无法读取。"""
+    with _user_errors():
+        report = read_report(file)
+        last = read_report(previous) if previous else None
+        findings = check_report(report, last)
+    if as_json:
+        payload = {"file": str(file), "findings": [f.model_dump() for f in findings]}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_findings(file, findings)
+    raise typer.Exit(1 if has_errors(findings) else 0)
+
+
+@app.command("render")
+def render_command(
+    file: Annotated[Path, typer.Argument(help="填报表（.xlsx）或 JSON。")],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="输出的 Word 文件；默认与输入同目录，按“全称+年度”命名。"),
+    ] = None,
+    template: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--template", "-t", help="自定义 Word 模板（由 gongkai template export 导出后修改）。"),
+    ] = None,
+    previous: PreviousOption = None,
+    force: Annotated[bool, typer.Option("--force", help="有错误时仍然生成（数字无效的单元格除外）。")] = False,
+) -> None:
+    """核对并生成官方格式的 Word 年度报告；有错误时不生成，并列出错误。"""
+    with _user_errors():
+        try:
+            result = render_file(file, output, template=template, previous=previous, force=force)
+        except RenderRefused as exc:
+            print_findings(file, exc.findings)
+            err.print(f"[bold red]未生成报告：[/]{exc}")
+            raise typer.Exit(exc.exit_code) from None
+    if result.findings:
+        print_findings(file, result.findings)
+    out.print(f"已生成报告：{result.output}")
+
+
+@app.command("export")
+def export_command(
+    file: Annotated[Path, typer.Argument(help="填报表（.xlsx）或 JSON。")],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="输出的 JSON 文件；不指定则输出到屏幕。"),
+    ] = None,
+) -> None:
+    """把填报表导出为 JSON（规范数据键名），可用 gongkai init --from 还原。"""
+    with _user_errors():
+        report = read_report(file)
+        if output is None:
+            sys.stdout.write(report_to_json(report))
+            return
+        write_json(report, output)
+    out.print(f"已导出：{output}")
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """输出报告数据的 JSON Schema。"""
+    sys.stdout.write(json.dumps(Report.model_json_schema(), ensure_ascii=False, indent=2) + "\n")
+
+
+@template_app.command("export")
+def template_export_command(
+    directory: Annotated[Path, typer.Argument(help="导出到的文件夹。")],
+) -> None:
+    """导出默认 Word 模板（report.docx），可在 Word/WPS 中修改样式后用 --template 使用。"""
+    with _user_errors():
+        path = export_template(directory)
+    out.print(f"已导出模板：{path}")
+
+
+def print_findings(file: Path, findings: list[Finding]) -> None:
+    """A readable table of findings, errors first."""
+    console = err if has_errors(findings) else out
+    if not findings:
+        console.print(f"{file}：[green]核对通过，没有发现问题。[/]")
+        return
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = sum(f.severity == "warning" for f in findings)
+    heading = f"{file} 核对结果：{errors} 个错误，{warnings} 个警告"
+    if not console.is_terminal:
+        # Logs, pipes and CI: one finding per line, never wrapped mid-word by a table.
+        console.print(heading)
+        for f in findings:
+            hint = f" 建议：{f.hint}" if f.hint else ""
+            console.print(f"[{f.severity_label}] {f.rule} {f.location or f.path} {f.message}{hint}", markup=False)
+        return
+    table = Table(title=heading, show_lines=True, expand=False)
+    table.add_column("级别", no_wrap=True)
+    table.add_column("规则", no_wrap=True)
+    table.add_column("位置")
+    table.add_column("问题")
+    table.add_column("修改建议")
+    colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for f in findings:
+        table.add_row(
+            f"[{colours[f.severity]}]{f.severity_label}[/]", f.rule, f.location or f.path, f.message, f.hint
+        )
+    console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
