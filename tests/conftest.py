@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -34,22 +37,26 @@ def busy_report():
     return samples.dongcheng_2025()
 
 
-def _convert_with_soffice(source: Path, outdir: Path, fmt: str = "pdf") -> Path:
-    import os
-    import shutil
-    import subprocess
+def _tool(*names: str) -> str:
+    """A system tool the test needs: skipped on a developer machine without it, a failure
+    in CI (where .ci/run installs it), so the test can never silently not run there."""
+    for name in names:
+        if exe := shutil.which(name):
+            return exe
+    if os.environ.get("CI"):
+        pytest.fail(f"{names[0]} is not installed; .ci/run should install it")
+    pytest.skip(f"{names[0]} is not installed")
 
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) is not installed; .ci/run should install it")
-        pytest.skip("LibreOffice (soffice) is not installed")
+
+def _convert_with_soffice(source: Path, outdir: Path, fmt: str = "pdf") -> Path:
+    exe = _tool("soffice", "libreoffice")
     profile = outdir / "lo-profile"
     subprocess.run(
         [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", fmt, "--outdir", str(outdir), str(source)],
         check=True,
         capture_output=True,
         timeout=180,
+        env={**os.environ, "HOME": str(outdir)},
     )
     result = outdir / f"{source.stem}.{fmt}"
     assert result.exists(), f"LibreOffice did not produce {result}"
@@ -60,3 +67,14 @@ def _convert_with_soffice(source: Path, outdir: Path, fmt: str = "pdf") -> Path:
 def soffice():
     """Convert a document with LibreOffice headless (a private profile per call)."""
     return _convert_with_soffice
+
+
+def _pdf_text(pdf: Path) -> str:
+    exe = _tool("pdftotext")
+    return subprocess.run([exe, "-layout", str(pdf), "-"], capture_output=True, timeout=60, check=True).stdout.decode()
+
+
+@pytest.fixture
+def pdftotext():
+    """The text layer of a PDF (poppler's pdftotext -layout)."""
+    return _pdf_text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -569,30 +568,9 @@ def test_renderer_is_reused(tmp_path: Path) -> None:
 # --- LibreOffice -----------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not on PATH")
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not on PATH")
-def test_libreoffice_converts_report(busy_docx: Path, tmp_path: Path) -> None:
-    profile = tmp_path / "lo-profile"
-    result = subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(busy_docx),
-        ],
-        capture_output=True,
-        timeout=180,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
-    pdf = tmp_path / "report.pdf"
-    assert pdf.is_file(), result.stderr.decode(errors="replace")
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, timeout=60, check=True
-    ).stdout.decode()
+def test_libreoffice_converts_report(busy_docx: Path, tmp_path: Path, soffice, pdftotext) -> None:
+    pdf = soffice(busy_docx, tmp_path)
+    text = pdftotext(pdf)
     compact = re.sub(r"\s+", "", text)
     assert "平潭综合实验区管理委员会2021年" in compact
     assert "政府信息公开工作年度报告" in compact
