@@ -171,6 +171,21 @@ class _PreparedTemplate:
             # {%tc %} is gone once patched, so look for it in the text as typed.
             uses_tc = bool(_TC_TAG.search(re.sub(r"<[^>]+>", "", raw_xml)))
             self.parts.append(_Part(name, label, compiled, uses_tc))
+        self._static_zip = self._compress_static_members()
+
+    def _compress_static_members(self) -> bytes:
+        """Every part no render changes (styles, fonts, theme…), compressed once.
+
+        Each render appends its own parts to a copy of this archive instead of compressing
+        the whole package again: recompression was a third of the time of a render.
+        """
+        rendered = {part.name for part in self.parts}
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for info, data in self._members:
+                if info.filename not in rendered:
+                    archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+        return out.getvalue()
 
     def _members_by_name(self) -> Iterable[tuple[str, bytes]]:
         return ((info.filename, data) for info, data in self._members)
@@ -260,10 +275,11 @@ class _PreparedTemplate:
                 tree = self._docxtpl.fix_tables(xml)
                 xml = etree.tostring(tree, encoding="unicode")
             rendered[part.name] = (_XML_DECLARATION + xml).encode("utf-8")
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            for info, data in self._members:
-                archive.writestr(info, rendered.get(info.filename, data), compress_type=zipfile.ZIP_DEFLATED)
+        out = io.BytesIO(self._static_zip)
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
+            for info, _ in self._members:
+                if info.filename in rendered:
+                    archive.writestr(info, rendered[info.filename], compress_type=zipfile.ZIP_DEFLATED)
         return out.getvalue()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, create_model
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, create_model, model_validator
 
 from . import format as fmt
 
@@ -232,6 +232,36 @@ class Channels(_Model):
         return self.website_total() + self.new_media_total()
 
 
+class LastYear(_Model):
+    """上年数据: last year's facts the cross-year rules need (R3-4, R2-2, R2-3, RN-10).
+
+    ``gongkai init --previous`` carries them into this year's workbook, so a county batch can
+    run the cross-year rules without last year's files. ``None`` means not known: the rule
+    that needs it is skipped rather than compared with 0.
+    """
+
+    year: int | None = Field(None, ge=2008, le=2100, title="上年年度")
+    normative_documents_in_force: DeclaredTotal = Field(None, title="上年行政规范性文件现行有效件数")
+    carried_forward: ResultsTotal = Field(  # type: ignore[valid-type]
+        default_factory=ResultsTotal, title="上年“四、结转下年度继续办理”"
+    )
+    improvements: Improvements = Field(default_factory=Improvements)  # type: ignore[valid-type]
+    other_matters: OtherMatters = Field(default_factory=OtherMatters)
+
+    @classmethod
+    def from_report(cls, report: Report) -> LastYear:
+        return cls(
+            year=report.body.year,
+            normative_documents_in_force=report.proactive.normative_documents.in_force,
+            carried_forward={c.key: report.request("carried_forward", c.key) for c in fmt.REQUEST_COLUMNS},
+            improvements=report.improvements.model_copy(),
+            other_matters=report.other_matters.model_copy(),
+        )
+
+    def is_empty(self) -> bool:
+        return self == LastYear()
+
+
 # --- provenance ---------------------------------------------------------------------------
 
 
@@ -262,8 +292,16 @@ class Report(_Model):
     appeals: Appeals = Field(default_factory=Appeals)  # type: ignore[valid-type]
     improvements: Improvements = Field(default_factory=Improvements)  # type: ignore[valid-type]
     other_matters: OtherMatters = Field(default_factory=OtherMatters)
+    last_year: LastYear | None = Field(None, title="上年数据（跨年度核对用）")
 
     _provenance: Provenance = PrivateAttr(default_factory=Provenance)
+
+    @model_validator(mode="after")
+    def _no_empty_last_year(self) -> Report:
+        # An empty 上年数据 sheet and no sheet at all mean the same: nothing is known.
+        if self.last_year is not None and self.last_year.is_empty():
+            self.last_year = None
+        return self
 
     def __eq__(self, other: object) -> bool:
         # Provenance is where the data came from, not part of the report: two reports with
@@ -278,6 +316,10 @@ class Report(_Model):
 
     def request(self, row: str, column: str) -> int:
         return request_value(self.requests, row, column)
+
+    def previous_year(self, previous: Report | None = None) -> LastYear | None:
+        """Last year's facts: from last year's report when given, else those carried in."""
+        return LastYear.from_report(previous) if previous is not None else self.last_year
 
     def appeal(self, group: str, column: str) -> int:
         return getattr(self.appeals, group).value(column)

@@ -21,13 +21,18 @@ __all__ = ["check_cross_year", "check_narrative", "check_report", "check_tables"
 
 
 def check_report(report: Report, previous: Report | None = None) -> list[Finding]:
-    """Every finding about ``report``; cross-year rules run when last year's report is given."""
+    """Every finding about ``report``.
+
+    Cross-year rules run against ``previous`` (last year's report) when given, otherwise
+    against the 上年数据 carried in the report itself (``report.last_year``).
+    """
     findings = [_as_finding(f) for f in report.provenance.findings]
     findings += check_blank_cells(report, findings)
     findings += check_tables(report)
     findings += check_narrative(report)
-    if previous is not None:
-        findings += check_cross_year(report, previous)
+    last = report.previous_year(previous)
+    if last is not None:
+        findings += check_cross_year(report, last)
     return sort_findings(findings)
 
 

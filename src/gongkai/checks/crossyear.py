@@ -7,7 +7,7 @@ from difflib import SequenceMatcher
 
 from .. import format as fmt
 from ..findings import Finding
-from ..model import Report
+from ..model import LastYear, Report
 from .labels import NARRATIVE_FIELDS, finding, narrative_text, proactive_cell, request_cell, request_column
 
 # R2-2: documents are revised and re-counted, so in_force never follows exactly from last
@@ -26,7 +26,8 @@ _REPEAT_PATHS: tuple[str, ...] = tuple(
 )
 
 
-def check_cross_year(report: Report, previous: Report) -> list[Finding]:
+def check_cross_year(report: Report, previous: LastYear) -> list[Finding]:
+    """Cross-year rules against last year's facts; a fact not known skips its rule."""
     return [
         *check_carried_over(report, previous),
         *check_documents_in_force(report, previous),
@@ -35,11 +36,11 @@ def check_cross_year(report: Report, previous: Report) -> list[Finding]:
     ]
 
 
-def _last(previous: Report) -> str:
-    return f"上年（{previous.body.year}年）报告"
+def _last(previous: LastYear) -> str:
+    return f"上年（{previous.year}年）报告" if previous.year else "上年报告"
 
 
-def check_carried_over(report: Report, previous: Report) -> list[Finding]:
+def check_carried_over(report: Report, previous: LastYear) -> list[Finding]:
     """R3-4: per column, this year's 上年结转 equals last year's 结转下年度."""
     findings = []
     columns = [c.key for c in fmt.REQUEST_PART_COLUMNS]
@@ -55,10 +56,10 @@ def check_carried_over(report: Report, previous: Report) -> list[Finding]:
     return findings
 
 
-def _carried_over_finding(report: Report, previous: Report, col: str) -> Finding | None:
+def _carried_over_finding(report: Report, previous: LastYear, col: str) -> Finding | None:
     this = report.request("carried_over", col)
-    last = previous.request("carried_forward", col)
-    if this == last:
+    last = getattr(previous.carried_forward, col)
+    if last is None or this == last:
         return None
     return finding(
         report,
@@ -71,10 +72,12 @@ def _carried_over_finding(report: Report, previous: Report, col: str) -> Finding
     )
 
 
-def check_documents_in_force(report: Report, previous: Report) -> list[Finding]:
+def check_documents_in_force(report: Report, previous: LastYear) -> list[Finding]:
     """R2-2: in force ≈ last year's in force + issued − repealed (revisions allowed for)."""
-    docs, last = report.proactive.normative_documents, previous.proactive.normative_documents
-    expected = last.in_force + docs.issued - docs.repealed
+    docs, last_in_force = report.proactive.normative_documents, previous.normative_documents_in_force
+    if last_in_force is None:
+        return []
+    expected = last_in_force + docs.issued - docs.repealed
     gap = abs(docs.in_force - expected)
     tolerance = max(IN_FORCE_TOLERANCE_DOCS, IN_FORCE_TOLERANCE_SHARE * max(expected, 0))
     if gap <= tolerance:
@@ -86,17 +89,19 @@ def check_documents_in_force(report: Report, previous: Report) -> list[Finding]:
             "warning",
             "proactive.normative_documents.in_force",
             f"{proactive_cell('normative_documents', 'in_force')}为 {docs.in_force}，但{_last(previous)}现行有效 "
-            f"{last.in_force} 件加本年制发 {docs.issued} 件、减本年废止 {docs.repealed} 件为 {expected} 件，相差 {gap} 件。",
+            f"{last_in_force} 件加本年制发 {docs.issued} 件、减本年废止 {docs.repealed} 件为 {expected} 件，相差 {gap} 件。",
             "现行有效件数通常等于上年现行有效加本年制发减本年废止；修订、清理等原因造成差异的可忽略，"
             "否则请核对三栏数字。",
         )
     ]
 
 
-def check_documents_repealed(report: Report, previous: Report) -> list[Finding]:
+def check_documents_repealed(report: Report, previous: LastYear) -> list[Finding]:
     """R2-3: no more documents can be repealed than were in force or issued."""
-    docs, last = report.proactive.normative_documents, previous.proactive.normative_documents
-    available = last.in_force + docs.issued
+    docs, last_in_force = report.proactive.normative_documents, previous.normative_documents_in_force
+    if last_in_force is None:
+        return []
+    available = last_in_force + docs.issued
     if docs.repealed <= available:
         return []
     return [
@@ -106,7 +111,7 @@ def check_documents_repealed(report: Report, previous: Report) -> list[Finding]:
             "warning",
             "proactive.normative_documents.repealed",
             f"{proactive_cell('normative_documents', 'repealed')}为 {docs.repealed}，多于{_last(previous)}现行有效 "
-            f"{last.in_force} 件与本年制发 {docs.issued} 件之和 {available} 件。",
+            f"{last_in_force} 件与本年制发 {docs.issued} 件之和 {available} 件。",
             "废止的文件只能是上年仍有效或本年制发的文件；请核对本年废止件数或上年现行有效件数。",
         )
     ]
@@ -121,7 +126,7 @@ def similarity(this: str, last: str) -> float:
     return SequenceMatcher(None, _comparable(this), _comparable(last), autojunk=False).ratio()
 
 
-def check_repeated_text(report: Report, previous: Report) -> list[Finding]:
+def check_repeated_text(report: Report, previous: LastYear) -> list[Finding]:
     """RN-10: section 五 or 六 copied from last year's report."""
     findings = []
     for path in _REPEAT_PATHS:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import format as fmt
 from ..findings import Finding, Severity
-from ..model import Report
+from ..model import LastYear, Report
 
 
 def request_cell(row_key: str, col_key: str) -> str:
@@ -63,7 +63,7 @@ FEE_STATEMENT_PATH = "other_matters.processing_fee_statement"
 FEE_YUAN_PATH = "other_matters.processing_fee_yuan"
 
 
-def narrative_text(report: Report, path: str) -> str:
+def narrative_text(report: Report | LastYear, path: str) -> str:
     section, key = path.split(".")
     return str(getattr(getattr(report, section), key))
 

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Literal
 
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from .. import format as fmt
 
@@ -23,6 +24,7 @@ SHEET_REQUESTS = "三、依申请公开"
 SHEET_APPEALS = "四、复议诉讼"
 SHEET_IMPROVEMENTS = "五、问题及改进"
 SHEET_OTHER = "六、其他事项"
+SHEET_LAST_YEAR = "上年数据"
 SHEETS: tuple[str, ...] = (
     SHEET_README,
     SHEET_BODY,
@@ -32,6 +34,7 @@ SHEETS: tuple[str, ...] = (
     SHEET_APPEALS,
     SHEET_IMPROVEMENTS,
     SHEET_OTHER,
+    SHEET_LAST_YEAR,
 )
 VERSION_CELL = "B2"  # on 填报说明: the layout version, read before anything else
 VERSION_LABEL_CELL = "A2"
@@ -92,6 +95,21 @@ OTHER_FIELDS: tuple[tuple[str, str, Kind], ...] = (
     ("other_matters.processing_fee_yuan", "本年收取信息处理费（元）", "decimal"),
     ("other_matters.processing_fee_statement", "信息处理费情况说明（可不填，不填则按金额自动生成）", "longtext"),
     *_narratives("other_matters", fmt.OTHER_FIELDS),
+)
+
+
+# 上年数据: what the cross-year rules compare with; filled by `gongkai init --previous`.
+LAST_YEAR_FIELDS: tuple[tuple[str, str, Kind], ...] = (
+    ("last_year.year", "上年年度", "year"),
+    ("last_year.normative_documents_in_force", "上年行政规范性文件现行有效件数", "int"),
+    *(
+        (f"last_year.carried_forward.{c.key}", f"上年“四、结转下年度继续办理”·{c.label}", "int")
+        for c in fmt.REQUEST_COLUMNS
+    ),
+    *(
+        (f"last_year.{path}", f"上年{label}", kind)
+        for path, label, kind in (*IMPROVEMENT_FIELDS, *_narratives("other_matters", fmt.OTHER_FIELDS))
+    ),
 )
 
 # --- channels, below the overview narratives on 一、总体情况 ------------------------------
@@ -254,8 +272,21 @@ def cell_specs() -> tuple[CellSpec, ...]:
         *_appeals_specs(),
         *_form(SHEET_IMPROVEMENTS, IMPROVEMENT_FIELDS),
         *_form(SHEET_OTHER, OTHER_FIELDS),
+        *_form(SHEET_LAST_YEAR, LAST_YEAR_FIELDS),
     ]
     return tuple(specs)
+
+
+@cache
+def sheet_bounds() -> dict[str, tuple[str, str]]:
+    """Per sheet, the top-left and bottom-right corners of the cells the reader needs."""
+    corners: dict[str, list[int]] = {}
+    for spec in cell_specs():
+        col, row = coordinate_from_string(spec.cell)
+        c = column_index_from_string(col)
+        b = corners.setdefault(spec.sheet, [row, row, c, c])
+        b[:] = [min(b[0], row), max(b[1], row), min(b[2], c), max(b[3], c)]
+    return {sheet: (_a1(b[2], b[0]), _a1(b[3], b[1])) for sheet, b in corners.items()}
 
 
 @cache

@@ -79,7 +79,9 @@ def open_workbook(path: Path) -> Workbook:
             "请用 gongkai init 生成的标准填报表填写。"
         )
     try:
-        return load_workbook(path, data_only=False, rich_text=False)
+        # Read-only mode streams each sheet once and skips styles: several times faster,
+        # which matters when a county batch reads thousands of workbooks.
+        return load_workbook(path, read_only=True, data_only=False, rich_text=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
         raise UnreadableInputError(
             f"文件 {path.name} 已损坏，无法按 Excel 工作簿读取（{type(exc).__name__}）。"
@@ -93,7 +95,8 @@ def open_workbook(path: Path) -> Workbook:
 
 def _layout_version(wb: Workbook) -> str | None:
     if L.SHEET_README in wb.sheetnames:
-        value = wb[L.SHEET_README][L.VERSION_CELL].value
+        cells = _sheet_cells(wb, L.SHEET_README, L.VERSION_CELL, L.VERSION_CELL)
+        value = cells.get(L.VERSION_CELL, (None, ""))[0]
         if isinstance(value, str) and value.strip():
             return value.strip()
     for prop in wb.custom_doc_props.props:
@@ -155,9 +158,10 @@ def _read(wb: Workbook, path: Path) -> Report:
     reading = _Reading(path)
     specs = L.cell_specs()
     channel_rows: dict[str, dict[int, dict[str, L.CellSpec]]] = {}
+    cells = {sheet: _sheet_cells(wb, sheet, *corners) for sheet, corners in L.sheet_bounds().items()}
     for spec in specs:
-        cell = wb[spec.sheet][spec.cell]
-        value = _cell_value(cell.value, cell.data_type, spec, reading)
+        value, data_type = cells[spec.sheet].get(spec.cell, (None, "n"))
+        value = _cell_value(value, data_type, spec, reading)
         if spec.path.startswith(("channels.website_breakdown.", "channels.new_media.")):
             _, group, index, field = spec.path.split(".")
             channel_rows.setdefault(group, {}).setdefault(int(index), {})[field] = spec
@@ -166,6 +170,16 @@ def _read(wb: Workbook, path: Path) -> Report:
         _store(reading, spec, value)
     _compact_channels(reading, channel_rows)
     return _validate(reading)
+
+
+def _sheet_cells(wb: Workbook, sheet: str, first: str, last: str) -> dict[str, tuple[Any, str]]:
+    """Every non-empty cell of ``sheet`` between two corners: address -> (value, data type)."""
+    out: dict[str, tuple[Any, str]] = {}
+    for row in wb[sheet][f"{first}:{last}"]:
+        for cell in row:
+            if cell.value is not None:
+                out[cell.coordinate] = (cell.value, cell.data_type)
+    return out
 
 
 def _store(reading: _Reading, spec: L.CellSpec, value: Any, path: str | None = None) -> None:
