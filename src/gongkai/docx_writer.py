@@ -46,6 +46,7 @@ _HINT = "（可用变量见 gongkai template export 导出的默认模板）"
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 # Relationship types of the parts docxtpl renders besides the main document.
+_LISTING_CHARS = re.compile("[\n\t\a\f]")
 _TEMPLATED_RELS = {RT.HEADER: "页眉", RT.FOOTER: "页脚", RT.FOOTNOTES: "脚注"}
 
 # docxtpl's escapes for literal braces in a template: {_{ prints {{, and so on.
@@ -263,7 +264,12 @@ class _PreparedTemplate:
                     f"模板 {self.display} 的{part.label}渲染失败：{_reason(exc)}。{hint}"
                 ) from exc
             xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-            xml = self._docxtpl.resolve_listing(xml)
+            if _LISTING_CHARS.search(xml):
+                # docxtpl turns \n, \t, \a and \f inside text into Word breaks and tabs. Its
+                # regex pass is over half of a render, and gongkai's own context never holds
+                # these characters (paragraphs are split, lines cleaned), so only a custom
+                # template that prints such text pays for it.
+                xml = self._docxtpl.resolve_listing(xml)
             try:
                 tree = etree.fromstring(xml)
             except etree.XMLSyntaxError as exc:

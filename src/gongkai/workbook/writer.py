@@ -8,7 +8,7 @@ rest is protected without a password; totals are formulas for the clerk's conven
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -214,8 +214,8 @@ def _draw_channels(ws: Worksheet) -> None:
     _header(ws, L.MEDIA_HEADER_ROW, 3, "本年发布条数")
 
 
-def _draw_proactive(ws: Worksheet) -> None:
-    _title(ws, fmt.SECTION_HEADINGS[1], fmt.PROACTIVE_WIDTH)
+def _draw_proactive(ws: Worksheet, title: str = fmt.SECTION_HEADINGS[1]) -> None:
+    _title(ws, title, fmt.PROACTIVE_WIDTH)
     ws.cell(2, 1, "单位：件；行政事业性收费单位：万元").font = LABEL_FONT
     ws.column_dimensions["A"].width = 24
     for col in "BCD":
@@ -239,12 +239,12 @@ def _draw_proactive(ws: Worksheet) -> None:
                     ws.cell(r, c).border = BORDER
 
 
-def _draw_requests(ws: Worksheet) -> None:
+def _draw_requests(ws: Worksheet, title: str = fmt.SECTION_HEADINGS[2]) -> None:
     depth = fmt.REQUEST_LABEL_DEPTH
     ncols = len(fmt.REQUEST_COLUMNS)
     top = L.REQUESTS_HEADER_ROW
     first = L.REQUESTS_FIRST_COL
-    _title(ws, fmt.SECTION_HEADINGS[2], depth + ncols)
+    _title(ws, title, depth + ncols)
     ws.cell(2, 1, "单位：件").font = LABEL_FONT
     for col, width in zip("ABC", (16, 14, 40), strict=True):
         ws.column_dimensions[col].width = width
@@ -268,10 +268,10 @@ def _draw_requests(ws: Worksheet) -> None:
     ws.freeze_panes = ws.cell(L.REQUESTS_FIRST_ROW, first)
 
 
-def _draw_appeals(ws: Worksheet) -> None:
+def _draw_appeals(ws: Worksheet, title: str = fmt.SECTION_HEADINGS[3]) -> None:
     top = L.APPEALS_HEADER_ROW
     ncols = len(fmt.APPEAL_COLUMNS)
-    _title(ws, fmt.SECTION_HEADINGS[3], ncols * len(fmt.APPEAL_GROUPS))
+    _title(ws, title, ncols * len(fmt.APPEAL_GROUPS))
     ws.cell(2, 1, "单位：件").font = LABEL_FONT
     parents: dict[str, list[int]] = {}
     for g, group in enumerate(fmt.APPEAL_GROUPS):
@@ -293,6 +293,22 @@ def _draw_appeals(ws: Worksheet) -> None:
 
 
 # --- values -------------------------------------------------------------------------------
+
+
+_TABLE_DRAWERS = {L.SHEET_PROACTIVE: _draw_proactive, L.SHEET_REQUESTS: _draw_requests, L.SHEET_APPEALS: _draw_appeals}
+
+
+def draw_statutory_table(ws: Worksheet, sheet: str, title: str, values: Mapping[str, Any]) -> None:
+    """Draw table 二, 三 or 四 (named by its workbook sheet) on ``ws`` exactly as the standard
+    workbook lays it out, with plain numbers from ``values`` (canonical path -> number)."""
+    _TABLE_DRAWERS[sheet](ws, title)
+    for spec in L.cell_specs():
+        if spec.sheet == sheet:
+            cell = ws[spec.cell]
+            cell.border = BORDER
+            cell.alignment = CENTER
+            cell.value = _number(values.get(spec.path, 0))
+    _page_setup(ws)
 
 
 def _text_height(text: str) -> float:
