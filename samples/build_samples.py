@@ -10,6 +10,7 @@ consistent throughout (tables, narrative and cross-checks).
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -173,6 +174,32 @@ def _row(row: object, **counts: int) -> None:
 
 
 SAMPLES = {"dayu-2025": dayu_2025, "dongcheng-2025": dongcheng_2025}
+COUNTY_SIZE = 6
+
+
+def _synthetic():
+    spec = importlib.util.spec_from_file_location("gongkai_synthetic", HERE.parent / "benchmarks" / "synthetic.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("gongkai_synthetic", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_county(directory: Path = HERE / "county") -> None:
+    """示例县: six townships' 2024 and 2025 workbooks (consistent across the years) and the
+    list of bodies the county office distributes from."""
+    synthetic = _synthetic()
+    for year in ("2024", "2025"):
+        (directory / year).mkdir(parents=True, exist_ok=True)
+        for old in (directory / year).glob("*.xlsx"):
+            old.unlink()
+    rows = ["机关全称,简称,层级,所属县（市、区）"]
+    for i in range(COUNTY_SIZE):
+        last, this = synthetic.make_year_pair(i)
+        for report in (last, this):
+            write_workbook(report, directory / str(report.body.year) / f"{report.body.short_name}.xlsx")
+        rows.append(f"{this.body.name},{this.body.short_name},{this.body.level},{this.body.parent}")
+    (directory / "单位名单.csv").write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
 
 
 def main() -> int:
@@ -187,6 +214,8 @@ def main() -> int:
         write_workbook(report, HERE / f"{name}.xlsx")
         render_report(report, HERE / f"{name}.docx")
         print(f"{name}: {HERE / (name + '.xlsx')}, {HERE / (name + '.docx')}")
+    build_county()
+    print(f"county: {HERE / 'county'}")
     return status
 
 

@@ -8,7 +8,9 @@ The library first; the ``gongkai`` command is a thin layer over these functions:
     gongkai.render_report(report, "大峪镇2025年政府信息公开工作年度报告.docx")
 """
 
+from .batch import BatchResult, BodyResult, run_batch
 from .checks import check_report
+from .county import distribute
 from .errors import GongkaiError, OutputError, TemplateError, UnreadableInputError
 from .findings import Finding
 from .jsonio import read_json, report_to_json, write_json
@@ -20,6 +22,8 @@ from .workbook import read_workbook, write_workbook
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchResult",
+    "BodyResult",
     "LAYOUT_VERSION",
     "Body",
     "Finding",
@@ -31,12 +35,14 @@ __all__ = [
     "UnreadableInputError",
     "check_report",
     "default_output_path",
+    "distribute",
     "read_json",
     "read_report",
     "read_workbook",
     "render_file",
     "render_report",
     "report_to_json",
+    "run_batch",
     "write_json",
     "write_workbook",
 ]

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import format as fmt
+from .batch import STATUS_LABELS, BodyResult, run_batch
 from .checks import check_report
+from .county import distribute, prefill
 from .docx_writer import export_template
 from .errors import GongkaiError
 from .findings import Finding, has_errors
 from .jsonio import report_to_json, write_json
-from .model import Body, Report
+from .model import Body, LastYear, Report
 from .reading import read_report
 from .rendering import RenderRefused, render_file
 from .workbook import write_workbook
@@ -55,7 +59,9 @@ def _user_errors() -> Iterator[None]:
 
 @app.command("init")
 def init_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="要生成的填报表文件名（.xlsx）。")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="要生成的填报表文件名（.xlsx）；用 --orgs 时为输出文件夹。")
+    ],
     org: Annotated[str, typer.Option("--org", help="机关全称，如 大峪镇人民政府。")] = "",
     short: Annotated[str, typer.Option("--short", help="简称，如 大峪镇。")] = "",
     level: Annotated[str, typer.Option("--level", help="层级：" + "、".join(fmt.LEVELS) + "。")] = "乡镇",
@@ -65,26 +71,45 @@ def init_command(
         Optional[Path],  # noqa: UP045
         typer.Option("--from", help="从 JSON（或已填的 .xlsx）生成填报表，内容原样带入。"),
     ] = None,
+    orgs: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--orgs", help="单位名单（.xlsx 或 .csv，表头：机关全称、简称、层级、所属县（市、区）），每个单位生成一份填报表。"),
+    ] = None,
+    previous: PreviousOption = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="输出文件已存在时覆盖。")] = False,
 ) -> None:
-    """生成供乡镇、街道填写的标准填报表（Excel）。"""
+    """生成供乡镇、街道填写的标准填报表（Excel）；用 --orgs 为名单中的每个单位各生成一份。"""
     with _user_errors():
+        if orgs is not None:
+            result = distribute(orgs, output, year or default_year(), previous=previous, overwrite=overwrite)
+            for problem in result.problems:
+                err.print(f"[yellow]注意：[/]{problem}")
+            out.print(f"已在 {output} 生成 {len(result.written)} 份填报表（{result.with_last_year} 份带入了上年数据）。")
+            return
         if output.exists() and not overwrite:
             raise GongkaiError(f"{output} 已存在。为避免覆盖已填写的内容，请换一个文件名，或加 --overwrite。")
-        report = read_report(source) if source else blank_report(org, short, level, county, year)
+        if source:
+            report = read_report(source)
+        else:
+            report = blank_report(org, short, level, county, year)
+            if previous:
+                report = prefill(report.body, LastYear.from_report(read_report(previous)))
         write_workbook(report, output)
     out.print(f"已生成填报表：{output}")
 
 
+def default_year() -> int:
+    """Reports are written early in the year about the year before."""
+    return dt.date.today().year - 1
+
+
 def blank_report(org: str, short: str, level: str, county: str, year: int) -> Report:
     """An empty report for one body, ready to be written as a workbook."""
-    import datetime as dt
-
     if level not in fmt.LEVELS:
         raise GongkaiError(f"层级“{level}”无效，应为：{'、'.join(fmt.LEVELS)}。")
     return Report(
         body=Body.model_construct(
-            name=org, short_name=short, level=level, parent=county, year=year or dt.date.today().year - 1
+            name=org, short_name=short, level=level, parent=county, year=year or default_year()
         )
     )
 
@@ -133,6 +158,65 @@ def render_command(
     if result.findings:
         print_findings(file, result.findings)
     out.print(f"已生成报告：{result.output}")
+
+
+@app.command("batch")
+def batch_command(
+    directory: Annotated[Path, typer.Argument(help="收齐的填报表（.xlsx）或 JSON 所在文件夹。")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹：各单位的 Word 报告、汇总.xlsx、核对报告.md。")],
+    previous: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--previous", "-p", help="上一年度的填报表或 JSON 所在文件夹，用于跨年度核对。"),
+    ] = None,
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--jobs", "-j", min=1, help="同时处理的进程数，默认等于 CPU 核数。"),
+    ] = None,
+    template: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--template", "-t", help="自定义 Word 模板。"),
+    ] = None,
+    year: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--year", help="本批次的报告年度；默认取多数文件的年度。"),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="有错误时仍然生成（数字无效的单元格除外）。")] = False,
+) -> None:
+    """县级批量处理：核对并生成文件夹中每个单位的报告，另出汇总表和核对报告。退出码 0 全部生成，1 部分未生成，2 全部无法读取。"""
+    with _user_errors(), _batch_progress() as progress:
+        result = run_batch(
+            directory, output, previous=previous, template=template, jobs=jobs, force=force, year=year, progress=progress
+        )
+    counts = "，".join(f"{label} {result.count(s)} 个" for s, label in STATUS_LABELS.items() if result.count(s))
+    out.print(f"共 {len(result.results)} 个文件：{counts}。")
+    out.print(f"汇总表：{result.summary_path}\n核对报告：{result.report_path}")
+    raise typer.Exit(result.exit_code)
+
+
+@contextlib.contextmanager
+def _batch_progress() -> Iterator[Callable[[int, int, BodyResult], None]]:
+    """A progress bar with counts and ETA on a terminal; one plain line per file otherwise."""
+    if not err.is_terminal:
+
+        def plain(done: int, total: int, result: BodyResult) -> None:
+            err.print(f"[{done}/{total}] {result.source.name}：{result.status_label}", markup=False)
+
+        yield plain
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("剩余"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task("处理中", total=None)
+
+        def update(done: int, total: int, result: BodyResult) -> None:
+            bar.update(task, completed=done, total=total, description=result.source.name[:24])
+
+        yield update
 
 
 @app.command("export")

@@ -255,7 +255,8 @@ class LastYear(_Model):
             normative_documents_in_force=report.proactive.normative_documents.in_force,
             carried_forward={c.key: report.request("carried_forward", c.key) for c in fmt.REQUEST_COLUMNS},
             improvements=report.improvements.model_copy(),
-            other_matters=report.other_matters.model_copy(),
+            # The fee statement repeats by nature (RN-10 skips it), so it is not carried.
+            other_matters=OtherMatters(**{f.key: getattr(report.other_matters, f.key) for f in fmt.OTHER_FIELDS}),
         )
 
     def is_empty(self) -> bool:

@@ -1,0 +1,273 @@
+"""A county's batch: read, check and render every body's report in one run.
+
+Each file is read, checked and (when it may be) rendered to a staging file by a worker;
+only once every file is in does the batch know which bodies appear twice and which files
+are of another year, so only then are the staged reports moved into place. Workers hand
+back findings and the table figures (a tuple of numbers), never documents, so memory stays
+flat however many bodies a province runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from .checks import check_report
+from .county import PreviousIndex, body_key, index_previous, report_files
+from .docx_writer import get_renderer, validate_template
+from .errors import GongkaiError, UnreadableInputError
+from .findings import Finding, has_errors
+from .model import Body, Report, get_path
+from .reading import read_report
+from .rendering import UNFORCEABLE_RULES, safe_filename
+from .summary import write_check_report, write_summary_workbook
+from .workbook import layout as L
+
+Status = Literal["rendered", "refused", "unreadable", "duplicate", "wrong_year"]
+STATUS_LABELS: dict[str, str] = {
+    "rendered": "已生成",
+    "refused": "未生成（有错误）",
+    "unreadable": "无法读取",
+    "duplicate": "单位重复",
+    "wrong_year": "年度不符",
+}
+# Worst first, for the check report and the summary's sort order.
+STATUS_ORDER: dict[str, int] = {"unreadable": 0, "duplicate": 1, "wrong_year": 2, "refused": 3, "rendered": 4}
+
+TABLE_SHEETS = (L.SHEET_PROACTIVE, L.SHEET_REQUESTS, L.SHEET_APPEALS)
+TABLE_PATHS: tuple[str, ...] = tuple(s.path for s in L.cell_specs() if s.sheet in TABLE_SHEETS)
+"""Every cell of tables 二/三/四, in workbook order: the figures a worker hands back."""
+
+
+@dataclass
+class BodyResult:
+    """What became of one file of the batch."""
+
+    source: Path
+    status: Status
+    body: Body | None = None
+    findings: list[Finding] = field(default_factory=list)
+    message: str = ""
+    output: Path | None = None
+    figures: tuple[int | Decimal, ...] = ()  # printed values of TABLE_PATHS
+    staged: Path | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+    def figure(self, path: str) -> int | Decimal:
+        return self.figures[TABLE_PATHS.index(path)] if self.figures else 0
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class BatchResult:
+    results: list[BodyResult]
+    out_dir: Path
+    year: int | None
+    previous_problems: list[str] = field(default_factory=list)
+    summary_path: Path | None = None
+    report_path: Path | None = None
+
+    def counted(self) -> list[BodyResult]:
+        """The bodies the county totals sum: readable, of the batch's year, not duplicated."""
+        return [r for r in self.results if r.status in ("rendered", "refused")]
+
+    def totals(self) -> dict[str, int | Decimal]:
+        sums: list[int | Decimal] = [0] * len(TABLE_PATHS)
+        for r in self.counted():
+            sums = [a + b for a, b in zip(sums, r.figures, strict=True)]
+        return dict(zip(TABLE_PATHS, sums, strict=True))
+
+    @property
+    def exit_code(self) -> int:
+        """0 every body rendered, 1 some not, 2 nothing could be read."""
+        if not self.results or all(r.status == "unreadable" for r in self.results):
+            return 2
+        return 0 if all(r.status == "rendered" for r in self.results) else 1
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    staging: Path
+    template: Path | None
+    force: bool
+    year: int | None
+    previous: PreviousIndex | None
+
+
+_settings: _Settings | None = None
+
+
+def _init_worker(settings: _Settings) -> None:
+    global _settings
+    _settings = settings
+    get_renderer(settings.template)  # prepare the template once per process
+
+
+def _process(task: tuple[int, Path]) -> BodyResult:
+    number, source = task
+    settings = _settings
+    assert settings is not None
+    try:
+        report = read_report(source)
+    except GongkaiError as exc:
+        return BodyResult(source, "unreadable", message=str(exc))
+    result = BodyResult(source, "refused", body=report.body, figures=_figures(report))
+    if settings.year is not None and report.body.year != settings.year:
+        result.status = "wrong_year"
+        result.message = f"报告年度为 {report.body.year} 年，本批次为 {settings.year} 年。"
+        return result
+    if settings.previous is not None and (last := settings.previous.get(report.body)) is not None:
+        report.last_year = last
+    result.findings = check_report(report)
+    blocking = any(f.rule in UNFORCEABLE_RULES for f in result.findings)
+    if blocking or (has_errors(result.findings) and not settings.force):
+        result.message = f"有 {result.errors} 个错误，未生成报告。"
+        return result
+    result.staged = settings.staging / f"{number:06d}.docx"
+    try:
+        get_renderer(settings.template).render(report, result.staged)
+    except GongkaiError as exc:
+        result.staged = None
+        result.message = f"生成失败：{exc}"
+        return result
+    result.status = "rendered"
+    return result
+
+
+def _figures(report: Report) -> tuple[int | Decimal, ...]:
+    values: list[int | Decimal] = []
+    for path in TABLE_PATHS:
+        section, row, *rest = path.split(".")
+        if section == "requests":
+            values.append(report.request(row, rest[0]))
+        elif section == "appeals":
+            values.append(report.appeal(row, rest[0]))
+        else:
+            values.append(get_path(report, path))
+    return tuple(values)
+
+
+def run_batch(
+    source_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    previous: str | Path | None = None,
+    template: str | Path | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    year: int | None = None,
+    progress: Callable[[int, int, BodyResult], None] | None = None,
+    summary: bool = True,
+) -> BatchResult:
+    """Read, check and render every report in ``source_dir`` into ``out_dir``.
+
+    One bad file never stops the rest: it is listed with the reason. Files claiming the same
+    body are all held back (as ``duplicate``), files of another year than ``year`` (default:
+    the year most files have) as ``wrong_year``. With ``summary`` the county summary workbook
+    (汇总.xlsx) and the check report (核对报告.md) are written too. The outputs do not depend
+    on ``jobs``.
+    """
+    source_dir, out_dir = Path(source_dir), Path(out_dir)
+    files = report_files(source_dir)
+    if not files:
+        raise UnreadableInputError(f"文件夹 {source_dir} 中没有填报表（.xlsx）或 JSON 文件。")
+    template_path = Path(template) if template else None
+    if template_path is not None:
+        validate_template(template_path)
+    index = index_previous(Path(previous)) if previous else None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = out_dir / f".gongkai-staging-{os.getpid()}"
+    staging.mkdir(exist_ok=True)
+    settings = _Settings(staging, template_path, force, year, index)
+    try:
+        results = []
+        for done, result in enumerate(_run(files, settings, jobs), start=1):
+            results.append(result)
+            if progress is not None:
+                progress(done, len(files), result)
+        batch = BatchResult(results, out_dir, year, index.problems if index else [])
+        _settle_year(batch)
+        _settle_duplicates(batch)
+        _publish(batch)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if summary:
+        batch.summary_path = write_summary_workbook(batch, out_dir / "汇总.xlsx")
+        batch.report_path = write_check_report(batch, out_dir / "核对报告.md")
+    return batch
+
+
+def _run(files: list[Path], settings: _Settings, jobs: int | None) -> Iterator[BodyResult]:
+    tasks = list(enumerate(files))
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
+    if jobs == 1:
+        _init_worker(settings)
+        yield from map(_process, tasks)
+        return
+    # Results come back in input order whatever the number of workers: output is
+    # deterministic, and the progress bar still moves as each finishes in turn.
+    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+        yield from pool.map(_process, tasks, chunksize=max(1, min(16, len(tasks) // (jobs * 8) or 1)))
+
+
+def _settle_year(batch: BatchResult) -> None:
+    readable = [r for r in batch.results if r.body is not None]
+    if batch.year is None and readable:
+        # The batch is for the year most files are of (the latest one on a tie).
+        counts = Counter(r.body.year for r in readable if r.body is not None)
+        batch.year = max(counts, key=lambda y: (counts[y], y))
+    for r in readable:
+        if r.body is not None and r.body.year != batch.year and r.status != "wrong_year":
+            r.status = "wrong_year"
+            r.message = f"报告年度为 {r.body.year} 年，本批次多数文件为 {batch.year} 年。"
+
+
+def _settle_duplicates(batch: BatchResult) -> None:
+    groups: dict[str, list[BodyResult]] = {}
+    for r in batch.results:
+        if r.body is not None and r.status in ("rendered", "refused"):
+            groups.setdefault(body_key(r.body.name), []).append(r)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        names = "、".join(r.source.name for r in group)
+        for r in group:
+            r.status = "duplicate"
+            r.message = f"{names} 都是“{r.body.name if r.body else ''}”的报告，均未生成，请保留正确的一份后重新运行。"
+
+
+def _publish(batch: BatchResult) -> None:
+    taken: set[str] = set()
+    for r in batch.results:
+        if r.status != "rendered" or r.staged is None or r.body is None:
+            if r.staged is not None:
+                r.staged.unlink(missing_ok=True)
+                r.staged = None
+            continue
+        name = safe_filename(f"{r.body.name}{r.body.year}年政府信息公开工作年度报告")
+        if name in taken:  # two bodies whose names differ only in characters made safe
+            name = f"{name}（{safe_filename(r.source.stem)}）"
+        taken.add(name)
+        r.output = batch.out_dir / f"{name}.docx"
+        os.replace(r.staged, r.output)
+        r.staged = None
