@@ -15,15 +15,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 
 
-def _load_samples():
-    spec = importlib.util.spec_from_file_location("gongkai_samples", SAMPLES / "build_samples.py")
+def _load(name: str, path: Path):
+    """Import a script that is not part of the package (samples, benchmarks) by path."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules["gongkai_samples"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-samples = _load_samples()
+synthetic = _load("gongkai_synthetic", ROOT / "benchmarks" / "synthetic.py")
+samples = _load("gongkai_samples", SAMPLES / "build_samples.py")
 
 
 @pytest.fixture

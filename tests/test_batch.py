@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from conftest import ROOT, synthetic
 from gongkai import check_report, read_report, render_report, write_workbook
 from gongkai import format as fmt
 from gongkai.batch import run_batch
@@ -19,19 +18,6 @@ from gongkai.cli import app
 from gongkai.county import distribute, read_orgs
 from gongkai.errors import GongkaiError, UnreadableInputError
 from gongkai.model import LastYear
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load_synthetic():
-    spec = importlib.util.spec_from_file_location("gongkai_synthetic", ROOT / "benchmarks" / "synthetic.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gongkai_synthetic"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-synthetic = _load_synthetic()
 
 
 @pytest.fixture

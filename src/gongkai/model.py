@@ -9,7 +9,7 @@ the checks compare declared totals with their parts, so the difference is kept.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, create_model, model_validator
 
@@ -58,26 +58,38 @@ def _count_fields(columns: tuple[fmt.Column, ...], kind: Any, default: Any) -> d
     return {c.key: (kind, Field(default, title=c.label)) for c in columns}
 
 
-_RequestCountsBase = create_model(  # type: ignore[call-overload]
-    "_RequestCountsBase",
-    __base__=_Model,
-    **_count_fields(fmt.REQUEST_PART_COLUMNS, NonNegInt, 0),
-    total=(DeclaredTotal, Field(None, title="总计（null 表示由各列相加）")),
-)
+class _CountedRow(_Model):
+    """A table row of non-negative counts and a 总计 that is declared (an int) or computed
+    (``None``); ``value("total")`` is what the table prints either way."""
 
-
-class RequestCounts(_RequestCountsBase):  # type: ignore[misc, valid-type]
-    """One row of table 三: six applicant columns and a declared-or-computed 总计."""
+    part_columns: ClassVar[tuple[fmt.Column, ...]] = ()
 
     def parts_sum(self) -> int:
-        return sum(getattr(self, c.key) for c in fmt.REQUEST_PART_COLUMNS)
+        return sum(getattr(self, c.key) for c in self.part_columns)
 
     def value(self, column: str) -> int:
-        """The number printed in ``column``: a declared total as typed, else the sum."""
         if column == "total":
-            return self.total if self.total is not None else self.parts_sum()
+            total = getattr(self, "total")  # noqa: B009 - the field is made by create_model
+            return total if total is not None else self.parts_sum()
         return int(getattr(self, column))
 
+
+def _counted_row(name: str, parts: tuple[fmt.Column, ...], doc: str) -> Any:
+    model = create_model(  # type: ignore[call-overload]
+        name,
+        __base__=_CountedRow,
+        __doc__=doc,
+        __module__=__name__,
+        **_count_fields(parts, NonNegInt, 0),
+        total=(DeclaredTotal, Field(None, title="总计（null 表示由各项相加）")),
+    )
+    model.part_columns = parts
+    return model
+
+
+RequestCounts = _counted_row(
+    "RequestCounts", fmt.REQUEST_PART_COLUMNS, "One row of table 三: six applicant columns and a 总计."
+)
 
 ResultsTotal = create_model(  # type: ignore[call-overload]
     "ResultsTotal",
@@ -114,22 +126,9 @@ def request_value(requests: Any, row: str, column: str) -> int:
 
 # --- table 四 ---------------------------------------------------------------------------
 
-_AppealCountsBase = create_model(  # type: ignore[call-overload]
-    "_AppealCountsBase",
-    __base__=_Model,
-    **_count_fields(fmt.APPEAL_PART_COLUMNS, NonNegInt, 0),
-    total=(DeclaredTotal, Field(None, title="总计（null 表示由各项相加）")),
+AppealCounts = _counted_row(
+    "AppealCounts", fmt.APPEAL_PART_COLUMNS, "One group of table 四: four results and a 总计."
 )
-
-
-class AppealCounts(_AppealCountsBase):  # type: ignore[misc, valid-type]
-    def parts_sum(self) -> int:
-        return sum(getattr(self, c.key) for c in fmt.APPEAL_PART_COLUMNS)
-
-    def value(self, column: str) -> int:
-        if column == "total":
-            return self.total if self.total is not None else self.parts_sum()
-        return int(getattr(self, column))
 
 
 Appeals = create_model(  # type: ignore[call-overload]

@@ -17,7 +17,7 @@ from . import format as fmt
 from .atomic import atomic_write
 from .findings import SEVERITY_LABELS
 from .workbook import layout as L
-from .workbook.writer import draw_statutory_table
+from .workbook.writer import draw_statutory_table, page_setup
 
 if TYPE_CHECKING:
     from .batch import BatchResult, BodyResult
@@ -97,6 +97,8 @@ def write_summary_workbook(batch: BatchResult, path: Path) -> Path:
         title = f"{year}{heading}——{counted}个单位合计（汇总数据，不是任何单位的报告）"
         draw_statutory_table(table, sheet, title, totals)
     _findings_sheet(wb.create_sheet("问题清单"), batch)
+    page_setup(wb["汇总"])
+    page_setup(wb["问题清单"])
     wb.properties.created = wb.properties.modified = _FIXED_TIME
     wb.properties.creator = "gongkai"
     with atomic_write(path) as tmp:

@@ -99,7 +99,7 @@ def build_workbook(report: Report) -> Workbook:
     _fill_values(wb, report)
     _add_validations(wb)
     for ws in wb.worksheets:
-        _page_setup(ws)
+        page_setup(ws, landscape=ws.title != L.SHEET_PROACTIVE)
         ws.protection.sheet = True
         ws.protection.formatCells = False  # clerks may widen columns and rows
         ws.protection.formatColumns = False
@@ -110,10 +110,10 @@ def build_workbook(report: Report) -> Workbook:
     return wb
 
 
-def _page_setup(ws: Worksheet) -> None:
-    # Clerks print the filled tables for sign-off: one page wide, A4.
+def page_setup(ws: Worksheet, *, landscape: bool = True) -> None:
+    """Print on A4, one page wide (clerks print the filled tables for sign-off)."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait" if ws.title == L.SHEET_PROACTIVE else "landscape"
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -308,7 +308,7 @@ def draw_statutory_table(ws: Worksheet, sheet: str, title: str, values: Mapping[
             cell.border = BORDER
             cell.alignment = CENTER
             cell.value = _number(values.get(spec.path, 0))
-    _page_setup(ws)
+    page_setup(ws, landscape=sheet != L.SHEET_PROACTIVE)
 
 
 def _text_height(text: str) -> float:
