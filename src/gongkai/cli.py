@@ -18,6 +18,7 @@ from rich.table import Table
 from . import format as fmt
 from .batch import STATUS_LABELS, BodyResult, run_batch
 from .checks import check_report
+from .cli_published import register as register_published
 from .county import distribute, prefill
 from .docx_writer import export_template
 from .errors import GongkaiError
@@ -281,6 +282,10 @@ def print_findings(file: Path, findings: list[Finding]) -> None:
             f"[{colours[f.severity]}]{f.severity_label}[/]", f.rule, f.location or f.path, f.message, f.hint
         )
     console.print(table)
+
+
+# Commands that live in their own modules add themselves to the app.
+register_published(app)
 
 
 def main() -> None:
