@@ -77,7 +77,7 @@ def test_messy_county_folder(tmp_path, county, busy_report):
     assert any(f.rule == "R3-2" and "999" in f.message for f in refused.findings)
 
     summary = load_workbook(tmp_path / "out" / "汇总.xlsx")
-    assert summary.sheetnames == ["汇总", "二（全县合计）", "三（全县合计）", "四（全县合计）", "问题清单"]
+    assert summary.sheetnames == ["汇总", "二（全县合计）", "三（全县合计）", "四（全县合计）", "图表", "问题清单"]
     rows = list(summary["汇总"].iter_rows(values_only=True))
     header = rows[0]
     assert header[:8] == ("序号", "文件", "机关全称", "层级", "年度", "状态", "错误", "警告")

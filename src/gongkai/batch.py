@@ -19,14 +19,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
+from . import format as fmt
 from .checks import check_report
 from .county import PreviousIndex, body_key, index_previous, report_files
 from .docx_writer import get_renderer, validate_template
 from .errors import GongkaiError, UnreadableInputError
 from .findings import Finding, has_errors
+from .html.summary import write_summary_page
 from .model import Body, Report, get_path
 from .reading import read_report
-from .rendering import UNFORCEABLE_RULES, safe_filename
+from .rendering import UNFORCEABLE_RULES, safe_filename, write_extras
 from .summary import write_check_report, write_summary_workbook
 from .workbook import layout as L
 
@@ -57,7 +59,10 @@ class BodyResult:
     message: str = ""
     output: Path | None = None
     figures: tuple[int | Decimal, ...] = ()  # printed values of TABLE_PATHS
+    posts: int = 0  # posts published on the website and new media (section 一)
     staged: Path | None = None
+    extras: dict[str, Path] = field(default_factory=dict)  # ".pdf"/".html" -> staged, then final
+    extra_errors: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -83,6 +88,7 @@ class BatchResult:
     previous_problems: list[str] = field(default_factory=list)
     summary_path: Path | None = None
     report_path: Path | None = None
+    page_path: Path | None = None
 
     def counted(self) -> list[BodyResult]:
         """The bodies the county totals sum: readable, of the batch's year, not duplicated."""
@@ -99,10 +105,23 @@ class BatchResult:
         """0 every body rendered, 1 some not, 2 nothing could be read."""
         if not self.results or all(r.status == "unreadable" for r in self.results):
             return 2
-        return 0 if all(r.status == "rendered" for r in self.results) else 1
+        complete = all(r.status == "rendered" and not r.extra_errors for r in self.results)
+        return 0 if complete else 1
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
+
+    def handling(self) -> list[tuple[str, int]]:
+        """How the county's applications were handled: each result group of table 三
+        (予以公开, 部分公开, 不予公开, …) with its county total."""
+        totals = self.totals()
+        groups: dict[str, int] = {}
+        for row in fmt.REQUEST_ROWS:
+            if row.kind == "result":
+                # "（二）部分公开（区分处理的，…）" -> "（二）部分公开": a chart label, not the rule.
+                label = row.path[1].split("（区分")[0]
+                groups[label] = groups.get(label, 0) + int(totals[f"requests.{row.key}.total"])
+        return list(groups.items())
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,8 @@ class _Settings:
     force: bool
     year: int | None
     previous: PreviousIndex | None
+    pdf: bool = False
+    html: bool = False
 
 
 _settings: _Settings | None = None
@@ -131,7 +152,7 @@ def _process(task: tuple[int, Path]) -> BodyResult:
         report = read_report(source)
     except GongkaiError as exc:
         return BodyResult(source, "unreadable", message=str(exc))
-    result = BodyResult(source, "refused", body=report.body, figures=_figures(report))
+    result = BodyResult(source, "refused", body=report.body, figures=_figures(report), posts=report.channels.total())
     if settings.year is not None and report.body.year != settings.year:
         result.status = "wrong_year"
         result.message = f"报告年度为 {report.body.year} 年，本批次为 {settings.year} 年。"
@@ -151,6 +172,7 @@ def _process(task: tuple[int, Path]) -> BodyResult:
         result.message = f"生成失败：{exc}"
         return result
     result.status = "rendered"
+    result.extras, result.extra_errors = write_extras(report, result.staged, pdf=settings.pdf, html=settings.html)
     return result
 
 
@@ -178,14 +200,17 @@ def run_batch(
     year: int | None = None,
     progress: Callable[[int, int, BodyResult], None] | None = None,
     summary: bool = True,
+    pdf: bool = False,
+    html: bool = False,
 ) -> BatchResult:
     """Read, check and render every report in ``source_dir`` into ``out_dir``.
 
     One bad file never stops the rest: it is listed with the reason. Files claiming the same
     body are all held back (as ``duplicate``), files of another year than ``year`` (default:
     the year most files have) as ``wrong_year``. With ``summary`` the county summary workbook
-    (汇总.xlsx) and the check report (核对报告.md) are written too. The outputs do not depend
-    on ``jobs``.
+    (汇总.xlsx), the check report (核对报告.md) and the summary page (汇总.html) are written
+    too; with ``pdf``/``html`` each report also gets a PDF and a portal page (a failed
+    conversion is listed for that body, the batch goes on). Outputs do not depend on ``jobs``.
     """
     source_dir, out_dir = Path(source_dir), Path(out_dir)
     files = report_files(source_dir)
@@ -198,7 +223,7 @@ def run_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / f".gongkai-staging-{os.getpid()}"
     staging.mkdir(exist_ok=True)
-    settings = _Settings(staging, template_path, force, year, index)
+    settings = _Settings(staging, template_path, force, year, index, pdf, html)
     try:
         results = []
         for done, result in enumerate(_run(files, settings, jobs), start=1):
@@ -214,6 +239,7 @@ def run_batch(
     if summary:
         batch.summary_path = write_summary_workbook(batch, out_dir / "汇总.xlsx")
         batch.report_path = write_check_report(batch, out_dir / "核对报告.md")
+        batch.page_path = write_summary_page(batch, out_dir / "汇总.html")
     return batch
 
 
@@ -260,9 +286,10 @@ def _publish(batch: BatchResult) -> None:
     taken: set[str] = set()
     for r in batch.results:
         if r.status != "rendered" or r.staged is None or r.body is None:
-            if r.staged is not None:
-                r.staged.unlink(missing_ok=True)
-                r.staged = None
+            for staged in (r.staged, *r.extras.values()):
+                if staged is not None:
+                    staged.unlink(missing_ok=True)
+            r.staged, r.extras = None, {}
             continue
         name = safe_filename(f"{r.body.name}{r.body.year}年政府信息公开工作年度报告")
         if name in taken:  # two bodies whose names differ only in characters made safe
@@ -271,3 +298,6 @@ def _publish(batch: BatchResult) -> None:
         r.output = batch.out_dir / f"{name}.docx"
         os.replace(r.staged, r.output)
         r.staged = None
+        for suffix, staged in list(r.extras.items()):
+            r.extras[suffix] = r.output.with_suffix(suffix)
+            os.replace(staged, r.extras[suffix])

@@ -48,6 +48,10 @@ PreviousOption = Annotated[
 ]
 
 
+PdfOption = Annotated[bool, typer.Option("--pdf", help="同时生成 PDF（需要安装 LibreOffice）。")]
+HtmlOption = Annotated[bool, typer.Option("--html", help="同时生成可粘贴到门户网站的 HTML 页面。")]
+
+
 @contextlib.contextmanager
 def _user_errors() -> Iterator[None]:
     """Turn gongkai's errors into a Chinese message and an exit code, never a traceback."""
@@ -147,11 +151,15 @@ def render_command(
     ] = None,
     previous: PreviousOption = None,
     force: Annotated[bool, typer.Option("--force", help="有错误时仍然生成（数字无效的单元格除外）。")] = False,
+    pdf: PdfOption = False,
+    html: HtmlOption = False,
 ) -> None:
     """核对并生成官方格式的 Word 年度报告；有错误时不生成，并列出错误。"""
     with _user_errors():
         try:
-            result = render_file(file, output, template=template, previous=previous, force=force)
+            result = render_file(
+                file, output, template=template, previous=previous, force=force, pdf=pdf, html=html
+            )
         except RenderRefused as exc:
             print_findings(file, exc.findings)
             err.print(f"[bold red]未生成报告：[/]{exc}")
@@ -159,6 +167,12 @@ def render_command(
     if result.findings:
         print_findings(file, result.findings)
     out.print(f"已生成报告：{result.output}")
+    for path in result.extras.values():
+        out.print(f"已生成：{path}")
+    for problem in result.extra_errors:
+        err.print(f"[bold red]错误：[/]{problem}")
+    if result.extra_errors:
+        raise typer.Exit(2)
 
 
 @app.command("batch")
@@ -182,11 +196,22 @@ def batch_command(
         typer.Option("--year", help="本批次的报告年度；默认取多数文件的年度。"),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="有错误时仍然生成（数字无效的单元格除外）。")] = False,
+    pdf: PdfOption = False,
+    html: HtmlOption = False,
 ) -> None:
     """县级批量处理：核对并生成文件夹中每个单位的报告，另出汇总表和核对报告。退出码 0 全部生成，1 部分未生成，2 全部无法读取。"""
     with _user_errors(), _batch_progress() as progress:
         result = run_batch(
-            directory, output, previous=previous, template=template, jobs=jobs, force=force, year=year, progress=progress
+            directory,
+            output,
+            previous=previous,
+            template=template,
+            jobs=jobs,
+            force=force,
+            year=year,
+            progress=progress,
+            pdf=pdf,
+            html=html,
         )
     counts = "，".join(f"{label} {result.count(s)} 个" for s, label in STATUS_LABELS.items() if result.count(s))
     out.print(f"共 {len(result.results)} 个文件：{counts}。")

@@ -10,7 +10,9 @@ from .checks import check_report
 from .docx_writer import render_docx, validate_template
 from .errors import GongkaiError
 from .findings import Finding, has_errors
+from .html.report import write_html
 from .model import Report
+from .pdf import PdfError, convert_to_pdf
 from .reading import read_report
 
 # Rendering these would print a number the clerk did not type (the bad cell reads as 0),
@@ -34,6 +36,23 @@ class RenderResult:
     report: Report
     findings: list[Finding] = field(default_factory=list)
     output: Path | None = None
+    extras: dict[str, Path] = field(default_factory=dict)  # ".pdf"/".html" -> written file
+    extra_errors: list[str] = field(default_factory=list)
+
+
+def write_extras(report: Report, docx: Path, *, pdf: bool = False, html: bool = False) -> tuple[dict[str, Path], list[str]]:
+    """The PDF and/or portal HTML beside a rendered report. A conversion that fails is
+    reported, not raised: the Word report is already there and stays."""
+    written: dict[str, Path] = {}
+    errors: list[str] = []
+    if html:
+        written[".html"] = write_html(report, docx.with_suffix(".html"))
+    if pdf:
+        try:
+            written[".pdf"] = convert_to_pdf(docx, docx.with_suffix(".pdf"))
+        except PdfError as exc:
+            errors.append(str(exc))
+    return written, errors
 
 
 def safe_filename(name: str) -> str:
@@ -62,11 +81,14 @@ def render_file(
     template: str | Path | None = None,
     previous: str | Path | Report | None = None,
     force: bool = False,
+    pdf: bool = False,
+    html: bool = False,
 ) -> RenderResult:
     """Read ``source``, check it (against ``previous`` year's report if given) and render it.
 
     Raises :class:`RenderRefused` (with the findings) when errors remain and ``force`` is
-    false, or when an error cannot be forced (a cell that is not a valid number).
+    false, or when an error cannot be forced (a cell that is not a valid number). With
+    ``pdf``/``html`` a PDF (via LibreOffice) and a portal HTML page are written beside it.
     """
     report = read_report(source)
     last = read_report(previous) if isinstance(previous, str | Path) else previous
@@ -87,4 +109,5 @@ def render_file(
         )
     target = Path(out) if out else default_output_path(report, source)
     result.output = render_report(report, target, template=template)
+    result.extras, result.extra_errors = write_extras(report, result.output, pdf=pdf, html=html)
     return result

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import zipfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -96,14 +100,37 @@ def write_summary_workbook(batch: BatchResult, path: Path) -> Path:
         table = wb.create_sheet(f"{sheet.split('、')[0]}（全县合计）")
         title = f"{year}{heading}——{counted}个单位合计（汇总数据，不是任何单位的报告）"
         draw_statutory_table(table, sheet, title, totals)
+    _charts_sheet(wb.create_sheet("图表"), batch)
     _findings_sheet(wb.create_sheet("问题清单"), batch)
     page_setup(wb["汇总"])
     page_setup(wb["问题清单"])
-    wb.properties.created = wb.properties.modified = _FIXED_TIME
+    page_setup(wb["图表"])
+    wb.properties.created = _FIXED_TIME
     wb.properties.creator = "gongkai"
     with atomic_write(path) as tmp:
-        wb.save(tmp)
+        tmp.write_bytes(_reproducible(wb))
     return path
+
+
+def _reproducible(wb: Workbook) -> bytes:
+    """The workbook's bytes with no trace of when it was written.
+
+    openpyxl stamps the save time into docProps/core.xml and every zip entry; the same batch
+    should give the same summary, byte for byte, so both are fixed here.
+    """
+    raw = io.BytesIO()
+    wb.save(raw)
+    out = io.BytesIO()
+    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, data)
+    return out.getvalue()
 
 
 def _bodies_sheet(ws: Worksheet, batch: BatchResult) -> None:
@@ -112,7 +139,7 @@ def _bodies_sheet(ws: Worksheet, batch: BatchResult) -> None:
     _heading_row(ws, headings, widths)
     for i, r in enumerate(batch.results, start=1):
         figures = [_number(r.figure(p)) if r.figures else None for _, p in KEY_FIGURES]
-        outcome = r.output.name if r.output else r.message
+        outcome = outcome_text(r)
         ws.append([get(i, r) for _, get, _ in BODY_COLUMNS] + figures + [outcome])
         ws.cell(i + 1, 6).fill = _STATUS_FILLS[r.status]
     totals = batch.totals()
@@ -126,6 +153,53 @@ def _bodies_sheet(ws: Worksheet, batch: BatchResult) -> None:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(batch.results) + 1}"
 
 
+def chart_series(batch: BatchResult) -> dict[str, list[tuple[str, int]]]:
+    """The county's pictures as data: shared by the workbook's charts and the HTML page."""
+    counted = batch.counted()
+
+    def label(r: BodyResult) -> str:
+        return r.body.display_short if r.body else r.source.stem
+
+    return {
+        "各单位主动公开信息条数": [(label(r), r.posts) for r in counted],
+        "各单位收到政府信息公开申请数": [(label(r), int(r.figure("requests.new.total"))) for r in counted],
+        "全县申请办理结果": batch.handling(),
+    }
+
+
+def _charts_sheet(ws: Worksheet, batch: BatchResult) -> None:
+    # Native Excel charts over small data tables on the same sheet: they stay live if a
+    # clerk corrects a figure, and need no images.
+    row, anchor_row = 1, 2
+    for title, series in chart_series(batch).items():
+        ws.cell(row, 1, title).font = _HEADER_FONT
+        first = row + 1
+        for name, value in series:
+            row += 1
+            ws.cell(row, 1, name)
+            ws.cell(row, 2, value)
+        chart = BarChart()
+        chart.type = "bar" if len(series) > 12 else "col"
+        chart.title = title
+        chart.legend = None
+        chart.y_axis.title = "条" if "条数" in title else "件"
+        chart.height = max(7.5, 0.45 * len(series) + 3) if chart.type == "bar" else 7.5
+        chart.width = 18
+        if series:
+            chart.add_data(Reference(ws, min_col=2, min_row=first, max_row=row), titles_from_data=False)
+            chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=row))
+        ws.add_chart(chart, f"E{anchor_row}")
+        anchor_row += int(chart.height / 0.5) + 2  # rows are about half a centimetre high
+        row += 2
+    ws.column_dimensions["A"].width = 26
+
+
+def outcome_text(r: BodyResult) -> str:
+    """What the batch made of a body: its files, or why there are none."""
+    files = "、".join(p.name for p in (r.output, *r.extras.values()) if p is not None)
+    return "；".join(part for part in (files, r.message, *r.extra_errors) if part)
+
+
 def _findings_sheet(ws: Worksheet, batch: BatchResult) -> None:
     headings = ["文件", "机关全称", "状态", "级别", "规则", "工作表", "单元格", "问题", "修改建议"]
     _heading_row(ws, headings, [26, 26, 14, 6, 7, 16, 8, 90, 60])
@@ -133,6 +207,8 @@ def _findings_sheet(ws: Worksheet, batch: BatchResult) -> None:
         name = r.body.name if r.body else ""
         if r.status in ("unreadable", "duplicate", "wrong_year"):
             ws.append([r.source.name, name, r.status_label, "错误", "—", "", "", r.message, ""])
+        for problem in r.extra_errors:
+            ws.append([r.source.name, name, r.status_label, "错误", "—", "", "", problem, ""])
         for f in r.findings:
             sheet, _, cell = f.location.partition("!")
             ws.append(
@@ -170,9 +246,11 @@ def write_check_report(batch: BatchResult, path: Path) -> Path:
         name = r.body.name if r.body else "（无法识别）"
         lines += ["", f"## {i}. {_md(name)}（{_md(r.source.name)}）：{r.status_label}", ""]
         if r.output:
-            lines.append(f"报告：{_md(r.output.name)}")
-        if r.message:
+            lines.append(f"报告：{_md(outcome_text(r))}")
+        elif r.message:
             lines.append(_md(r.message))
+        for problem in r.extra_errors:
+            lines.append(f"- **错误** {_md(problem)}")
         if not r.findings and r.status == "rendered":
             lines.append("核对通过，没有发现问题。")
         for f in r.findings:
