@@ -274,6 +274,9 @@ class Provenance:
         self.labels: dict[str, str] = {}  # canonical path -> human label
         self.blank: list[str] = []  # numeric paths left blank (read as 0)
         self.findings: list[Any] = []  # reader findings (R0-1 and friends)
+        # Paths a published report never printed (a missing table or row): their model
+        # values are placeholders, so findings that depend on them are not reported.
+        self.unprinted: set[str] = set()
 
     def locate(self, path: str) -> str:
         return self.cells.get(path, "")

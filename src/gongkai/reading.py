@@ -10,14 +10,17 @@ from .model import Report
 from .workbook import read_workbook
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et")
+# Published reports (Word, portal page, PDF with a text layer, copied text): gongkai.published.
+PUBLISHED_SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".txt")
 
 
 def read_report(path: str | Path) -> Report:
-    """Read a filled workbook (.xlsx) or a JSON export into a :class:`Report`.
+    """Read a filled workbook (.xlsx), a JSON export, or a published report (.docx, .html,
+    .htm, .pdf, .txt) into a :class:`Report`.
 
-    Cell-level problems are kept as findings on ``report.provenance`` so that
-    :func:`gongkai.check_report` lists them with everything else; a file that cannot be
-    read at all raises :class:`UnreadableInputError`.
+    Cell-level problems (and a published report's format deviations) are kept as findings on
+    ``report.provenance`` so that :func:`gongkai.check_report` lists them with everything
+    else; a file that cannot be read at all raises :class:`UnreadableInputError`.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -25,6 +28,12 @@ def read_report(path: str | Path) -> Report:
         return read_json(path)
     if suffix in WORKBOOK_SUFFIXES:
         return read_workbook(path)
+    if suffix in PUBLISHED_SUFFIXES:
+        # Imported on use: the published readers bring PDF and HTML libraries along.
+        from .published import read_published
+
+        return read_published(path)
     raise UnreadableInputError(
-        f"不支持的文件类型：{path.name}。请提供 gongkai 标准填报表（.xlsx）或导出的 JSON 文件（.json）。"
+        f"不支持的文件类型：{path.name}。请提供 gongkai 标准填报表（.xlsx）、导出的 JSON 文件（.json），"
+        "或已发布的报告（.docx、.html、.htm、.pdf、.txt）。"
     )

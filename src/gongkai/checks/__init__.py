@@ -7,6 +7,7 @@ rule id; within a rule, the reader's own findings come first, then the order fou
 - :mod:`.narrative`: R0-4, RN-1 … RN-9, RN-11 (figures in the staff's text)
 - :mod:`.crossyear`: R3-4, R2-2, R2-3, RN-10 (only with last year's report)
 - :mod:`.textfigures`: reading figures out of Chinese report text
+- :mod:`.printed`: which figures a finding rests on (none may be one a report never printed)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ..findings import Finding, sort_findings
 from ..model import Report
 from .crossyear import check_cross_year
 from .narrative import check_narrative
+from .printed import drop_unprinted
 from .tables import check_blank_cells, check_tables
 
 __all__ = ["check_cross_year", "check_narrative", "check_report", "check_tables"]
@@ -24,7 +26,9 @@ def check_report(report: Report, previous: Report | None = None) -> list[Finding
     """Every finding about ``report``.
 
     Cross-year rules run against ``previous`` (last year's report) when given, otherwise
-    against the 上年数据 carried in the report itself (``report.last_year``).
+    against the 上年数据 carried in the report itself (``report.last_year``). A finding that
+    depends on a figure the report never printed (``provenance.unprinted``, set by the
+    published-report readers) is not reported: its model value is only a placeholder.
     """
     findings = [_as_finding(f) for f in report.provenance.findings]
     findings += check_blank_cells(report, findings)
@@ -33,7 +37,7 @@ def check_report(report: Report, previous: Report | None = None) -> list[Finding
     last = report.previous_year(previous)
     if last is not None:
         findings += check_cross_year(report, last)
-    return sort_findings(findings)
+    return sort_findings(drop_unprinted(report, findings))
 
 
 def _as_finding(item: object) -> Finding:

@@ -1,0 +1,534 @@
+"""The one reader of published reports: blocks (paragraphs and tables) → :class:`Report`.
+
+It finds the six sections by their headings (tolerating half-width punctuation, variants and
+typos), the title, metadata lines and the preamble before 一, reads the narrative into the
+model's narrative fields by sub-heading, and the tables of 二, 三 and 四 through
+:mod:`.tables`. Everything that deviates from the format is recorded as a finding with a
+rule id FD-* (see :data:`~.sink.DEVIATIONS`); nothing it cannot read is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from .. import format as fmt
+from ..checks.textfigures import stated_fee_yuan, states_no_fee, statistics_periods
+from ..errors import UnreadableInputError
+from ..model import Report
+from .blocks import Block, Paragraph, Table
+from .cells import core_label, fold, is_value, tidy
+from .sink import Sink
+from .tables import Row, read_appeals, read_proactive, read_requests
+
+SECTION_NAMES = ("第一部分", "第二部分", "第三部分", "第四部分", "第五部分", "第六部分")
+_NUMERALS = "一二三四五六"
+# What each section heading says, however it is worded.
+_HEADING_WORDS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"总体情况"),
+    re.compile(r"主动公开"),
+    re.compile(r"收到和处理|申请情况|依申请公开"),
+    re.compile(r"复议.*诉讼|诉讼.*复议"),
+    re.compile(r"存在的?主要问题|问题(?:及|和|与)改进|改进情况"),
+    re.compile(r"其他需要?报告|其他事项"),
+)
+# Wordings FORMAT.md names as accepted: reported as info, not as a fault.
+_KNOWN_HEADING_VARIANTS = {
+    core_label("四、政府信息公开行政复议和行政诉讼情况"),
+    core_label("六、其他事项"),
+    core_label("四、因政府信息公开申请行政复议、提起行政诉讼的情况"),
+}
+_HEADING_START = re.compile(r"^(?:第([一二三四五六])部分[、.．:：,，]?|([一二三四五六])[、.．:：,，])(.*)$")
+_MAX_HEADING = 32
+
+_META = re.compile(
+    r"^(?:索引号|发布日期|发布时间|发布机构|发文机关|信息来源|来源|时间|日期|浏览次数|访问次数|阅读次数|点击数|点击收听|"
+    r"字号|字体|分享|打印|关闭|文号|发文字号|成文日期|主题分类|公开方式|公开范围|有效性|【|\[)"
+)
+_META_ANYWHERE = re.compile(r"(?:发布日期|发布时间|浏览次数|信息来源|来源)[:：]")
+_DATE_ONLY = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\d{1,2}:\d{2}(?::\d{2})?)?$")
+_TITLE = re.compile(
+    r"^(?P<name>.*?)(?P<year>(?:19|20)\d{2})年度?(?P<tail>.*?)政府信息公开(?:工作)?年度?(?:工作)?报告$"
+)
+_NAME_IN_TEXT = re.compile(r"本报告(?:由|是)(?P<name>[^，,。《（(]{2,30}?)(?:按照|根据|依据|依照|编制|汇总)")
+_ANY_YEAR = re.compile(r"((?:19|20)\d{2})年")
+
+_SUB_HEADING = re.compile(r"^[（(]([一二三四五六七八九十]+)[)）]\s*(.*)$", re.S)
+_CN_INDEX = {ch: i for i, ch in enumerate("一二三四五六七八九十", start=1)}
+_HEAD_END = re.compile(r"[。：:；;]")
+_MAX_SUB_HEADING = 26
+
+ASPECT_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("proactive", re.compile(r"主动公开")),
+    ("requests", re.compile(r"依申请")),
+    ("management", re.compile(r"信息管理|管理情况|管理方面")),
+    ("platforms", re.compile(r"平台")),
+    ("oversight", re.compile(r"监督|保障")),
+)
+IMPROVEMENT_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("problems", re.compile(r"问题|不足")),
+    ("improvements", re.compile(r"改进|整改|措施|下一步|打算")),
+)
+OTHER_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("processing_fee_statement", re.compile(r"处理费|收费")),
+    ("work_points", re.compile(r"工作要点|要点")),
+    ("proposals", re.compile(r"建议|提案")),
+    ("innovation", re.compile(r"创新")),
+    ("other", re.compile(r"其他")),
+)
+_IMPROVEMENT_START = re.compile(r"改进|整改|措施|下一步|下步|今后|将(?:进一步|继续|持续|着力|重点)")
+_INLINE_SUB = re.compile(r"(?<=[。；;！!])\s*(?=[（(][一二三四五六][)）])")
+
+
+def read_blocks(blocks: Iterable[Block], source: str = "", *, name_hint: str = "") -> Report:
+    """Read a published report given as blocks; ``name_hint`` (a file name) is the last resort
+    for the body's name. Raises :class:`UnreadableInputError` when it is no annual report."""
+    items = _clean(blocks)
+    sink = Sink(source)
+    front, sections, headings = _sections(items, sink)
+    if all(s is None for s in sections) and not any(isinstance(b, Table) for b in items):
+        raise UnreadableInputError(
+            f"{name_hint or source or '该文件'} 中没有找到政府信息公开工作年度报告的任何部分（一、总体情况 至 六、其他需要报告的事项）"
+            "和表格，不是年度报告或无法识别。"
+        )
+    title, preamble = _front_matter(front)
+    _tables(sections, front, sink)
+    narrative = _narratives(sections, headings, sink)
+    body = _body(title, preamble, sections, name_hint, sink)
+    sink.data["body"] = body
+    if preamble:
+        sink.put("preamble.text", "\n".join(preamble), "开头说明")
+    for path, (text, location) in narrative.items():
+        sink.put(path, text, location)
+    _fee(sink)
+    _missing_sections(sections, sink)
+    try:
+        report = Report.model_validate(sink.data)
+    except ValidationError as exc:  # pragma: no cover - the core only stores valid values
+        raise UnreadableInputError(
+            f"{name_hint or source} 的内容无法解析为年度报告：{exc.errors()[0]['msg']}"
+        ) from exc
+    report._provenance = sink.prov
+    return report
+
+
+# --- blocks → sections ------------------------------------------------------------------------
+
+
+# Page furniture of a printed or exported document: "— 3 —", "- 3 -", "第3页 共5页".
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－_\s]*\d{1,3}[-—–－_\s]*|第\d{1,3}页(?:[，,/]?共\d{1,3}页)?|\d{1,3}/\d{1,3})$"
+)
+
+
+def _clean(blocks: Iterable[Block]) -> list[Block]:
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            for line in block.text.split("\n"):
+                text = tidy(line)
+                if text and not _PAGE_NUMBER.match(text):
+                    out.append(Paragraph(text))
+        elif any(any(c.strip() for c in row) for row in block.rows):
+            out.append(block)
+    return out
+
+
+def heading_index(text: str) -> tuple[int, bool] | None:
+    """Which section heading ``text`` is (0–5) and whether its numeral disagrees, else None."""
+    folded = fold(text)
+    m = _HEADING_START.match(folded)
+    if m is None:
+        rest = core_label(folded)
+        for i, heading in enumerate(fmt.SECTION_HEADINGS):
+            if rest == core_label(heading) and len(rest) <= _MAX_HEADING:
+                return i, False  # numbering made by Word, not printed in the text
+        return None
+    numeral = m[1] or m[2]
+    rest = m[3]
+    if len(rest) > _MAX_HEADING or any(ch.isdigit() for ch in rest):
+        return None
+    for i, words in enumerate(_HEADING_WORDS):
+        if words.search(rest):
+            return i, _NUMERALS.index(numeral) != i
+    return None
+
+
+def _sections(items: list[Block], sink: Sink) -> tuple[list[Block], list[list[Block] | None], list[str]]:
+    front: list[Block] = []
+    sections: list[list[Block] | None] = [None] * 6
+    printed = [""] * 6
+    current = -1
+    for block in items:
+        if isinstance(block, Paragraph):
+            found = heading_index(block.text)
+            if found is not None:
+                index, wrong_numeral = found
+                # Headings come in order; "三、本年度办理结果" inside table 三 is not one.
+                if index > current and (not wrong_numeral or index == current + 1):
+                    current = index
+                    sections[index] = []
+                    printed[index] = block.text
+                    _heading_deviation(block.text, index, sink)
+                    continue
+        if current < 0:
+            front.append(block)
+        else:
+            target = sections[current]
+            assert target is not None
+            target.append(block)
+    return front, sections, printed
+
+
+def _heading_deviation(text: str, index: int, sink: Sink) -> None:
+    canonical = fmt.SECTION_HEADINGS[index]
+    if core_label(text) == core_label(canonical) and fold(text)[:2] == fold(canonical)[:2]:
+        return
+    known = core_label(text) in _KNOWN_HEADING_VARIANTS
+    sink.deviation(
+        "FD-2",
+        "info" if known else "warning",
+        f"{SECTION_NAMES[index]}标题印为“{text}”，格式原文为“{canonical}”。",
+        "标题应与 30号格式一致。" if known else "请改正标题中的文字。",
+        location=f"{SECTION_NAMES[index]}标题",
+    )
+
+
+# --- title, metadata, preamble ---------------------------------------------------------------
+
+
+def is_metadata(text: str) -> bool:
+    """A line the portal adds around the report (索引号, 发布日期, 浏览次数, 点击收听…)."""
+    folded = fold(text)
+    if len(folded) > 160:
+        return False
+    return bool(_META.match(folded) or _META_ANYWHERE.search(folded) or _DATE_ONLY.match(folded))
+
+
+def parse_title(text: str) -> tuple[str, int] | None:
+    """(机关名称, 年度) from "大峪镇人民政府2025年政府信息公开工作年度报告" and its variants."""
+    m = _TITLE.match(fold(text))
+    if m is None:
+        return None
+    name = (m["name"] or m["tail"]).strip("：:-—_ ")
+    return name, int(m["year"])
+
+
+def _front_matter(front: list[Block]) -> tuple[tuple[str, str, int] | None, list[str]]:
+    """The title (its text, name and year) and the preamble paragraphs before 一."""
+    paragraphs = [b.text for b in front if isinstance(b, Paragraph) and not is_metadata(b.text)]
+    title: tuple[str, str, int] | None = None
+    start = 0
+    for i, text in enumerate(paragraphs[:8]):
+        for candidate in [text] if i == 0 else [text, paragraphs[i - 1] + text]:
+            parsed = parse_title(candidate)
+            if parsed and len(fold(candidate)) <= 80:
+                title = (candidate, *parsed)
+                start = i + 1
+                break
+        if title:
+            break
+    preamble = paragraphs[start:] if title else paragraphs
+    return title, preamble
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def _line_cells(text: str) -> tuple[tuple[str, ...], bool] | None:
+    """A line of copied text as table cells: tab-separated, or a label and figures at its end.
+
+    A sentence (a long line with a full stop and no figures at its end) is a note, not a row.
+    """
+    if "\t" in text:
+        return tuple(c.strip() for c in text.split("\t")), True
+    tokens = text.split()
+    i = len(tokens)
+    while i > 0 and is_value(tokens[i - 1]):
+        i -= 1
+    if i < len(tokens):
+        label = " ".join(tokens[:i])
+        return ((label,) if label else ()) + tuple(tokens[i:]), False
+    if len(text) > 60 and re.search(r"[。；;]", text):
+        return None
+    return (text,), False
+
+
+def _table_kind(cells: Iterable[str]) -> int | None:
+    """Which statutory table (1 = 二, 2 = 三, 3 = 四) a row announces, if any."""
+    text = fold(" ".join(cells))
+    if "第二十条" in text or "行政规范性文件" in text or core_label(text) in ("规章", "行政许可"):
+        return 1
+    if "勾稽关系" in text or "本年新收" in text:
+        return 2
+    if ("行政复议" in text and "行政诉讼" in text) or "未经复议直接起诉" in text:
+        return 3
+    return None
+
+
+def _rows(blocks: list[Block], start_kind: int) -> dict[int, list[tuple[tuple[str, ...], bool]]]:
+    """A section's rows, switching to a later table when a row announces one (its heading is missing)."""
+    out: dict[int, list[tuple[tuple[str, ...], bool]]] = {}
+    kind = start_kind
+    for block in blocks:
+        if isinstance(block, Table):
+            lines: list[tuple[tuple[str, ...], bool]] = [(row, block.aligned) for row in block.rows]
+        else:
+            cells = _line_cells(block.text)
+            if cells is None:
+                continue
+            lines = [cells]
+        for cells, aligned in lines:
+            announced = _table_kind(cells)
+            if announced is not None and announced > kind:
+                kind = announced
+            out.setdefault(kind, []).append((cells, aligned))
+    return out
+
+
+def _tables(sections: list[list[Block] | None], front: list[Block], sink: Sink) -> None:
+    streams: dict[int, list[tuple[tuple[str, ...], bool]]] = {}
+    for index in (1, 2, 3):
+        blocks = sections[index]
+        if blocks is None:
+            continue
+        for kind, rows in _rows(blocks, index).items():
+            streams.setdefault(kind, []).extend(rows)
+    # A table outside the table sections (its heading missing): placed by what it says.
+    for blocks in [front, *(sections[i] or [] for i in (0, 4, 5))]:
+        for block in blocks:
+            if not isinstance(block, Table):
+                continue
+            kind = next((k for row in block.rows[:4] if (k := _table_kind(row)) is not None), None)
+            if kind is not None and kind not in streams:
+                streams[kind] = [(row, block.aligned) for row in block.rows]
+    readers = {1: read_proactive, 2: read_requests, 3: read_appeals}
+    for kind, reader in readers.items():
+        rows = [
+            Row(number, cells, aligned)
+            for number, (cells, aligned) in enumerate(
+                ((c, a) for c, a in streams.get(kind, []) if any(x.strip() for x in c)), start=1
+            )
+        ]
+        if kind in streams and sections[kind] is None:
+            sink.deviation(
+                "FD-1",
+                "warning",
+                f"报告没有{SECTION_NAMES[kind]}标题“{fmt.SECTION_HEADINGS[kind]}”，该部分的表格按内容识别。",
+                location=SECTION_NAMES[kind],
+            )
+        reader(rows, sink)
+
+
+# --- narrative -----------------------------------------------------------------------------------
+
+
+def _paragraphs(blocks: list[Block] | None) -> list[str]:
+    return [b.text for b in blocks or [] if isinstance(b, Paragraph)]
+
+
+def _split_sub_heading(text: str) -> tuple[int, str, str] | None:
+    """(numeral, heading words, text after them) for "（一）主动公开方面。按照…" and "（一）主动公开"."""
+    m = _SUB_HEADING.match(text)
+    if m is None or m[1] not in _CN_INDEX:
+        return None
+    rest = m[2].strip()
+    end = _HEAD_END.search(rest)
+    if end is not None and end.start() <= _MAX_SUB_HEADING:
+        return _CN_INDEX[m[1]], rest[: end.start()], rest[end.end() :].strip()
+    if len(rest) <= _MAX_SUB_HEADING:
+        return _CN_INDEX[m[1]], rest, ""
+    return _CN_INDEX[m[1]], rest[:12], rest
+
+
+def _by_sub_heading(
+    paragraphs: list[str],
+    words: tuple[tuple[str, re.Pattern[str]], ...],
+    default: str,
+    heading: str,
+) -> dict[str, tuple[list[str], str]]:
+    """Paragraphs grouped into fields by their sub-headings: field -> (paragraphs, printed heading)."""
+    out: dict[str, tuple[list[str], str]] = {}
+    current = default
+    printed = {default: heading}
+    order = [k for k, _ in words]
+    for text in paragraphs:
+        sub = _split_sub_heading(text)
+        if sub is not None:
+            numeral, head, body = sub
+            key = next((k for k, pattern in words if pattern.search(head)), None)
+            if key is None and 1 <= numeral <= len(order):
+                # No telling words: the numeral places it, but only as the next part in order.
+                expected = order.index(current) + 1 if current in order else 0
+                if numeral - 1 == expected:
+                    key = order[numeral - 1]
+            if key is not None:
+                current = key
+                printed[key] = f"{heading}（{'一二三四五六七八九十'[numeral - 1]}）{head}"
+                if body:
+                    out.setdefault(current, ([], ""))[0].append(body)
+                continue
+        out.setdefault(current, ([], ""))[0].append(text)
+    return {k: (v[0], printed.get(k, heading)) for k, v in out.items()}
+
+
+def _narratives(
+    sections: list[list[Block] | None], headings: list[str], sink: Sink
+) -> dict[str, tuple[str, str]]:
+    """Narrative path -> (text, where it is printed)."""
+    out: dict[str, tuple[str, str]] = {}
+    overview = _paragraphs(sections[0])
+    if sections[0] is not None:
+        groups = _by_sub_heading(overview, ASPECT_WORDS, "intro", headings[0])
+        for key, (paragraphs, where) in groups.items():
+            out[f"overview.{key}"] = ("\n".join(paragraphs), where)
+        missing = [f for f in fmt.OVERVIEW_ASPECTS if f.key not in groups]
+        if missing:
+            sink.deviation(
+                "FD-1",
+                "info",
+                f"{headings[0]}没有分写"
+                + "、".join(f.heading or f.label for f in missing)
+                + f"（共 {len(missing)} 个方面）。",
+                "30号格式要求总体情况写明主动公开、依申请公开、政府信息管理、平台建设、监督保障五个方面。",
+                location=SECTION_NAMES[0],
+            )
+    if sections[4] is not None:
+        paragraphs = [p for text in _paragraphs(sections[4]) for p in _INLINE_SUB.split(text) if p]
+        if any(_split_sub_heading(p) for p in paragraphs):
+            groups = _by_sub_heading(paragraphs, IMPROVEMENT_WORDS, "problems", headings[4])
+        else:
+            groups = _improvements_without_headings(paragraphs, headings[4])
+        for key, (paragraphs, where) in groups.items():
+            out[f"improvements.{key}"] = ("\n".join(paragraphs), where)
+    if sections[5] is not None:
+        paragraphs = _paragraphs(sections[5])
+        if any(_split_sub_heading(p) for p in paragraphs):
+            groups = _by_sub_heading(paragraphs, OTHER_WORDS, "processing_fee_statement", headings[5])
+        else:
+            fee = [p for p in paragraphs if OTHER_WORDS[0][1].search(p)]
+            rest = [p for p in paragraphs if p not in fee]
+            groups = {}
+            if fee:
+                groups["processing_fee_statement"] = (fee, headings[5])
+            if rest:
+                groups["other"] = (rest, headings[5])
+        for key, (paragraphs, where) in groups.items():
+            out[f"other_matters.{key}"] = ("\n".join(paragraphs), where)
+    return out
+
+
+def _improvements_without_headings(paragraphs: list[str], heading: str) -> dict[str, tuple[list[str], str]]:
+    """Section 五 written as plain paragraphs: problems first, then from the first paragraph
+    about measures on, the improvements."""
+    split = next(
+        (i for i, p in enumerate(paragraphs) if i > 0 and _IMPROVEMENT_START.search(p[:40])), len(paragraphs)
+    )
+    groups: dict[str, tuple[list[str], str]] = {}
+    if paragraphs[:split]:
+        groups["problems"] = (paragraphs[:split], heading)
+    if paragraphs[split:]:
+        groups["improvements"] = (paragraphs[split:], heading)
+    return groups
+
+
+def _fee(sink: Sink) -> None:
+    """The 信息处理费 amount (元) as section 六 states it: what the fee rules compare with."""
+    statement = sink.data.get("other_matters", {}).get("processing_fee_statement", "")
+    amount = Decimal(0)
+    if statement and states_no_fee(statement) is None and (stated := stated_fee_yuan(statement)):
+        amount = stated[1]
+    sink.data.setdefault("other_matters", {})["processing_fee_yuan"] = amount
+
+
+# --- who and when --------------------------------------------------------------------------------
+
+
+def level_of(name: str) -> str:
+    """乡镇 / 街道 / 县级政府 / 县级部门 / 其他, from the body's name."""
+    name = fold(name)
+    if "街道" in name:
+        return "街道"
+    core = re.sub(r"(?:人民政府|政府)$", "", name)
+    if re.search(r"[镇乡]$", core) or re.search(r"(?:民族乡|苏木)$", core):
+        return "乡镇"
+    if re.search(r"(?:局|委员会|委|办公室|办|中心|署|院|所|站|队|厅)$", name) and not name.endswith("管委会"):
+        return "县级部门"
+    if re.search(r"(?:县|区|市|旗)$", core) or re.search(r"(?:管委会|管理委员会)$", name):
+        return "县级政府"
+    return "其他"
+
+
+def _short_and_parent(name: str, level: str) -> tuple[str, str]:
+    short = re.sub(r"(?:人民政府|办事处)$", "", name)
+    parent = ""
+    if level in fmt.TOWNSHIP_LEVELS:
+        m = re.match(r"^(.+?(?:市|县|区|旗))(.{2,}?(?:镇|乡|街道))$", short)
+        if m:
+            parent, short = m[1], m[2]
+    return (short if short != name else ""), parent
+
+
+def _body(
+    title: tuple[str, str, int] | None,
+    preamble: list[str],
+    sections: list[list[Block] | None],
+    name_hint: str,
+    sink: Sink,
+) -> dict[str, Any]:
+    name, year = (title[1], title[2]) if title else ("", None)
+    how: list[str] = []
+    text = "\n".join(preamble)
+    if not name:
+        m = _NAME_IN_TEXT.search(fold(text))
+        if m:
+            name = m["name"]
+            how.append(f"机关名称“{name}”取自开头说明")
+        elif name_hint:
+            name = name_hint
+            how.append(f"机关名称取自文件名“{name_hint}”")
+    if year is None:
+        periods = [years[0] for _, years in statistics_periods(text)]
+        if periods:
+            year = periods[0]
+            how.append(f"年度 {year} 取自统计期限")
+        else:
+            body_text = "\n".join(_paragraphs(sections[0]))
+            found = _ANY_YEAR.findall(fold(body_text)) or _ANY_YEAR.findall(fold(text))
+            if found:
+                year = int(max(set(found), key=found.count))
+                how.append(f"年度 {year} 取自正文中最常出现的年份")
+    if not name or year is None:
+        raise UnreadableInputError(
+            f"{name_hint or '该文件'} 中找不到报告标题（如“××镇人民政府2025年政府信息公开工作年度报告”），"
+            f"也无法从正文确定{'机关名称' if not name else '报告年度'}。"
+        )
+    if not 2008 <= year <= 2100:
+        raise UnreadableInputError(f"{name_hint or '该文件'} 的报告年度 {year} 不是有效的年度。")
+    if how:
+        sink.deviation(
+            "FD-10",
+            "warning" if title is None else "info",
+            ("报告没有标题；" if title is None else "") + "，".join(how) + "。",
+            "年度报告应以“机关全称＋年度＋政府信息公开工作年度报告”为标题。",
+            location="标题",
+        )
+    level = level_of(name)
+    short, parent = _short_and_parent(name, level)
+    return {"name": name, "short_name": short, "level": level, "parent": parent, "year": year}
+
+
+def _missing_sections(sections: list[list[Block] | None], sink: Sink) -> None:
+    for index in (0, 4, 5):
+        if sections[index] is None:
+            sink.deviation(
+                "FD-1",
+                "warning",
+                f"报告没有{SECTION_NAMES[index]}“{fmt.SECTION_HEADINGS[index]}”。",
+                "年度报告应包括 30号格式规定的全部六个部分。",
+                location=SECTION_NAMES[index],
+            )

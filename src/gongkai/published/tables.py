@@ -1,0 +1,737 @@
+"""Tables 二, 三 and 四 as printed, read into canonical paths.
+
+Every printed figure is stored *declared* (a 总计 as the int it prints), so the checks compare
+printed totals with their parts. What a row prints is found by the table's own header when
+cell positions mean columns (Word, HTML, PDF tables, tab-separated text), else by counting
+numbers. Whatever is not printed is said, never guessed: a missing column is taken as 0 and
+flagged (FD-3), a short row of zeros is read as zeros and flagged (FD-5), any other short
+row is not read at all, and rows and tables that are not there go into
+``provenance.unprinted`` so that no rule reports on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from difflib import SequenceMatcher
+
+from .. import format as fmt
+from .cells import core_label, fold, is_blank, is_label, is_value, parse_number
+from .sink import Sink
+
+TABLE_NAMES = {"proactive": "表二", "requests": "表三", "appeals": "表四"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One printed row of a table: its number within the table as printed, and its cells."""
+
+    number: int
+    cells: tuple[str, ...]
+    aligned: bool
+
+    @property
+    def label_index(self) -> int | None:
+        """The last cell that is words (group labels come before the row's own label)."""
+        for i in range(len(self.cells) - 1, -1, -1):
+            if is_label(self.cells[i]):
+                return i
+        return None
+
+    @property
+    def label(self) -> str:
+        i = self.label_index
+        return "" if i is None else self.cells[i]
+
+    def numbers(self) -> list[Decimal]:
+        return [n for c in self.cells if (n := parse_number(c)) is not None]
+
+    def words(self) -> list[str]:
+        """The cells, or for a row split at white space its single words (a header line
+        "信息内容 本年制发件数 …" names one column per word)."""
+        if self.aligned:
+            return list(self.cells)
+        return [word for cell in self.cells for word in cell.split()]
+
+
+def spans(numbers: Iterable[int]) -> str:
+    """``[6, 7, 8, 10]`` → ``6–8、10``: row numbers for a message."""
+    ordered = sorted(set(numbers))
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}–{ordered[j]}")
+        i = j + 1
+    return "、".join(parts)
+
+
+def match_label(
+    label: str, known: dict[str, str], variants: dict[str, str] | None = None
+) -> tuple[str, bool] | None:
+    """The key a printed row label stands for, and whether its wording differs notably.
+
+    Width, spaces, punctuation and numbering never matter; a label cut short or with a note
+    added ("部分公开" for the long （二） label) is the same label; a label worded a little
+    differently is recognised when it is clearly closest to one row (the caller flags it).
+    """
+    key = core_label(label)
+    if len(key) < 2:
+        return None
+    if key in known:
+        return known[key], False
+    if variants and key in variants:
+        return variants[key], False
+    if len(key) >= 4:
+        near = {v for k, v in known.items() if len(k) >= 4 and (k.startswith(key) or key.startswith(k))}
+        if len(near) == 1:
+            return near.pop(), False
+        same_start = {v for k, v in known.items() if len(k) >= 4 and k[:4] == key[:4]}
+        if len(same_start) == 1:
+            return same_start.pop(), True
+    scored = sorted(
+        ((SequenceMatcher(None, key, k).ratio(), v) for k, v in known.items() if len(k) >= 3), reverse=True
+    )
+    if scored and scored[0][0] >= 0.8 and (len(scored) == 1 or scored[1][0] < scored[0][0] - 0.1):
+        return scored[0][1], True
+    return None
+
+
+# --- reading one row's figures against the table's columns -------------------------------------
+
+
+@dataclass
+class _Columns:
+    """The columns a table prints, in order, and (for aligned rows) where each one is."""
+
+    keys: list[str]
+    positions: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _RowRead:
+    cells: dict[str, str] | None  # column key -> printed text ("" = blank); None: unreadable
+    how: str = ""  # "", "shifted", "zeros" (a short row of zeros), or why it is unreadable
+    printed: int = 0  # numbers the row prints
+
+
+def _read_row(row: Row, columns: _Columns, start: int) -> _RowRead:
+    """The printed text of each column in ``row``, whose own cells begin after ``start``."""
+    keys = columns.keys
+    if row.aligned and columns.positions:
+        got: dict[str, str] = {}
+        missing = False
+        for key in keys:
+            pos = columns.positions[key]
+            if pos < start or pos >= len(row.cells) or not is_value(row.cells[pos]):
+                missing = True
+                break
+            got[key] = row.cells[pos]
+        if not missing:
+            return _RowRead(got, printed=sum(parse_number(v) is not None for v in got.values()))
+        values = [c for c in row.cells[start:] if parse_number(c) is not None]
+        if len(values) == len(keys):
+            return _RowRead(dict(zip(keys, values, strict=True)), "shifted", len(values))
+    else:
+        values = [c for c in row.cells[start:] if is_value(c)]
+        if row.aligned and len(values) > len(keys):
+            # Spanned cells around the figures print as empty cells; keep what is inside them.
+            while values and len(values) > len(keys) and is_blank(values[-1]):
+                values.pop()
+            while values and len(values) > len(keys) and is_blank(values[0]):
+                values.pop(0)
+        if len(values) == len(keys):
+            return _RowRead(
+                dict(zip(keys, values, strict=True)), printed=sum(parse_number(v) is not None for v in values)
+            )
+        values = [c for c in values if parse_number(c) is not None]
+    n, m = len(values), len(keys)
+    if 0 < n < m and all(parse_number(v) == 0 for v in values):
+        return _RowRead(dict.fromkeys(keys, "0"), "zeros", n)
+    if n == 0:
+        return _RowRead(None, "没有数字", 0)
+    if n < m:
+        return _RowRead(None, f"只有{n}个数字（应有{m}个）", n)
+    return _RowRead(None, f"有{n}个数字，多于应有的{m}个", n)
+
+
+def _count(sink: Sink, text: str, path: str, location: str, label: str, *, total: bool) -> int | None:
+    """A printed count cell: an int, ``None`` for a total left blank (computed), 0 for a blank part."""
+    number = parse_number(text)
+    if number is None:
+        if total:
+            sink.deviation(
+                "FD-4",
+                "warning",
+                f"{location}空白，按各项之和计。",
+                "合计单元格应印出合计数。",
+                path=path,
+                location=location,
+            )
+            return None
+        sink.blank(path)
+        return 0
+    if number < 0 or number != number.to_integral_value():
+        sink.error(
+            "R0-1",
+            f"{location}印为“{text}”，件数应为不小于 0 的整数，已按 {'空白' if total else '0'} 处理。",
+            "请核对原报告该单元格。",
+            path=path,
+            location=location,
+        )
+        return None if total else 0
+    return int(number)
+
+
+# --- table 三 ----------------------------------------------------------------------------------
+
+_REQUEST_COLUMNS = {core_label(c.label): c.key for c in fmt.REQUEST_COLUMNS}
+_REQUEST_COLUMN_LABELS = {c.key: c.label for c in fmt.REQUEST_COLUMNS}
+_REQUEST_ROWS = {core_label(r.label): r.key for r in fmt.REQUEST_ROWS}
+# Wordings FORMAT.md names as seen in real reports: read without comment.
+_REQUEST_VARIANTS = {core_label("其他法律法规禁止公开"): "denied_prohibited_by_law"}
+_REQUEST_GROUPS = {
+    core_label(t)
+    for t in (
+        fmt.RESULTS_GROUP,
+        fmt.DENIED,
+        fmt.UNAVAILABLE,
+        fmt.NOT_PROCESSED,
+        fmt.OTHER_HANDLING,
+        fmt.REQUEST_APPLICANT_LABEL,
+        fmt.REQUEST_LEGAL_PERSON_LABEL,
+    )
+}
+_OTHER_HANDLING = core_label(fmt.OTHER_HANDLING)
+_HEADER_WORDS = ("勾稽关系", "申请人情况", "法人或其他组织")
+
+
+def _is_header(row: Row, names: dict[str, str], words: tuple[str, ...]) -> bool:
+    if row.numbers():
+        return False
+    named = sum(1 for c in row.words() if core_label(c) in names)
+    return named >= 3 or any(w in fold(c) for c in row.cells for w in words)
+
+
+def _header_columns(rows: list[Row], names: dict[str, str], order: list[str]) -> _Columns | None:
+    """The columns a table's header rows name, in printed order, with their positions."""
+    positions: dict[str, int] = {}
+    loose: list[str] = []
+    for row in rows:
+        for i, cell in enumerate(row.words()):
+            key = names.get(core_label(cell))
+            if key is None:
+                continue
+            if row.aligned:
+                positions[key] = i
+            elif key not in loose:
+                loose.append(key)
+    if positions:
+        keys = sorted(positions, key=lambda k: positions[k])
+        return _Columns(keys, positions)
+    if loose:
+        return _Columns([k for k in order if k in loose])
+    return None
+
+
+def read_requests(rows: list[Row], sink: Sink) -> None:
+    """Table 三, or every path of it as not printed when ``rows`` has none of it."""
+    order = [c.key for c in fmt.REQUEST_COLUMNS]
+    name = TABLE_NAMES["requests"]
+    header: list[Row] = []
+    found: dict[str, tuple[Row, _RowRead]] = {}
+    zero_rows: dict[int, list[int]] = {}
+    pending: Row | None = None
+    pending_key = ""
+    columns: _Columns | None = None
+    flagged_2019 = False
+
+    def finish_pending() -> None:
+        nonlocal pending
+        if pending is not None:
+            _unreadable_row(sink, name, pending, "没有数字")
+            found[pending_key] = (pending, _RowRead(None, "没有数字"))
+        pending = None
+
+    for row in rows:
+        if not found and _is_header(row, _REQUEST_COLUMNS, _HEADER_WORDS):
+            header.append(row)
+            continue
+        if columns is None:
+            columns = _header_columns(header, _REQUEST_COLUMNS, order) or _Columns(order)
+            _missing_columns(sink, columns)
+        label_at = row.label_index
+        if label_at is None:
+            if pending is not None and row.numbers():
+                read = _read_row(row, columns, 0)
+                _store_request_row(sink, pending_key, pending, row, read, columns, zero_rows)
+                found[pending_key] = (pending, read)
+                pending = None
+            elif row.numbers():
+                sink.deviation(
+                    "FD-9",
+                    "warning",
+                    f"{name}第{row.number}行只有数字、没有行标签，无法确定是哪一行，未读取。",
+                    location=f"{name}第{row.number}行",
+                )
+            continue
+        label = row.cells[label_at]
+        match = match_label(label, _REQUEST_ROWS, _REQUEST_VARIANTS)
+        key_label = core_label(label)
+        if match is None and key_label == _OTHER_HANDLING and row.numbers():
+            # 2019 format: （六）其他处理 was one row; its figures are what 3.其他 counts now.
+            match = ("other_other", False)
+            if not flagged_2019:
+                flagged_2019 = True
+                sink.deviation(
+                    "FD-7",
+                    "info",
+                    f"{name}第{row.number}行“{label}”按 2019 年试行格式印为一行，已计入“3.其他”；"
+                    "“1.申请人无正当理由逾期不补正…”“2.申请人逾期未按收费通知要求缴纳费用…”两行按 0 计。",
+                    "2021 年格式中“（六）其他处理”分为三行，请按新格式填报。",
+                    location=f"{name}第{row.number}行",
+                )
+        if match is None:
+            if key_label in _REQUEST_GROUPS or any(w in fold(label) for w in _HEADER_WORDS):
+                continue
+            if _is_header(row, _REQUEST_COLUMNS, _HEADER_WORDS):
+                continue
+            sink.deviation(
+                "FD-9",
+                "warning",
+                f"{name}第{row.number}行“{label}”不是表三的行，未读取。",
+                "表三各行的名称见 30号格式。",
+                location=f"{name}第{row.number}行",
+            )
+            continue
+        key, differs = match
+        finish_pending()
+        if key in found:
+            sink.deviation(
+                "FD-9",
+                "warning",
+                f"{name}第{row.number}行“{label}”与第{found[key][0].number}行重复，未读取。",
+                location=f"{name}第{row.number}行",
+            )
+            continue
+        if differs:
+            canonical = fmt.REQUEST_ROW_BY_KEY[key].label
+            sink.deviation(
+                "FD-8",
+                "info",
+                f"{name}第{row.number}行印为“{label}”，按“{canonical}”行读取。",
+                f"格式原文为“{canonical}”。",
+                location=f"{name}第{row.number}行",
+            )
+        read = _read_row(row, columns, label_at + 1)
+        if read.cells is None and read.how == "没有数字" and not row.aligned:
+            pending, pending_key = row, key  # the figures may be on the next line (PDF text)
+            continue
+        _store_request_row(sink, key, row, row, read, columns, zero_rows)
+        found[key] = (row, read)
+    finish_pending()
+    if columns is None:
+        columns = _Columns(order)
+    _zero_rows_deviation(sink, name, zero_rows, len(columns.keys))
+    _unprinted_request_rows(sink, rows, found)
+
+
+def _missing_columns(sink: Sink, columns: _Columns) -> None:
+    missing = [k for k in (c.key for c in fmt.REQUEST_COLUMNS) if k not in columns.keys]
+    if not missing:
+        return
+    names = "、".join(f"“{_REQUEST_COLUMN_LABELS[k]}”" for k in missing)
+    printed = "、".join(_REQUEST_COLUMN_LABELS[k] for k in columns.keys)
+    total_missing = "total" in missing
+    sink.deviation(
+        "FD-3",
+        "warning",
+        f"表三没有印{names}栏（表头只有{printed}共{len(columns.keys)}栏），各行"
+        + ("该栏按 0 计" if not total_missing or len(missing) > 1 else "")
+        + ("；总计按各栏之和计" if total_missing else "")
+        + "。",
+        "30号格式的表三有自然人、商业企业、科研机构、社会公益组织、法律服务机构、其他、总计共 7 栏。",
+        location="表三表头",
+    )
+
+
+def _row_location(name: str, row: Row, label: str) -> str:
+    return f"{name}第{row.number}行（{label}）"
+
+
+def _store_request_row(
+    sink: Sink,
+    key: str,
+    label_row: Row,
+    row: Row,
+    read: _RowRead,
+    columns: _Columns,
+    zero_rows: dict[int, list[int]],
+) -> None:
+    name = TABLE_NAMES["requests"]
+    label = label_row.label
+    where = _row_location(name, label_row, label)
+    totals_row = fmt.REQUEST_ROW_BY_KEY[key].kind == "results_total"
+    if read.cells is None:
+        _unreadable_row(sink, name, row if row is label_row else label_row, read.how, label)
+        for col in fmt.REQUEST_COLUMNS:
+            sink.unprinted(f"requests.{key}.{col.key}", f"{where}（未读取）")
+        return
+    if read.how == "zeros":
+        zero_rows.setdefault(read.printed, []).append(label_row.number)
+    elif read.how == "shifted":
+        sink.deviation(
+            "FD-5",
+            "info",
+            f"{where}的{read.printed}个数字与表头各栏没有对齐，按先后顺序读取。",
+            location=where,
+        )
+    for col in fmt.REQUEST_COLUMNS:
+        path = f"requests.{key}.{col.key}"
+        is_total = col.key == "total" or totals_row
+        if col.key not in read.cells:
+            # A column the table does not print (FD-3): 0, or a computed total.
+            sink.put(path, None if is_total else 0, f"{name}“{col.label}”栏（未印）")
+            continue
+        number = columns.keys.index(col.key) + 1
+        location = f"{where}第{number}列（{col.label}）"
+        sink.put(path, _count(sink, read.cells[col.key], path, location, col.label, total=is_total), location)
+
+
+def _unreadable_row(sink: Sink, name: str, row: Row, why: str, label: str = "") -> None:
+    label = label or row.label
+    where = _row_location(name, row, label) if label else f"{name}第{row.number}行"
+    sink.deviation(
+        "FD-5",
+        "warning",
+        f"{where}{why}，无法确定各数字属于哪一栏，本行未读取，也不参与核对。",
+        "请对照原报告核实该行。",
+        location=where,
+    )
+
+
+def _zero_rows_deviation(sink: Sink, name: str, zero_rows: dict[int, list[int]], width: int) -> None:
+    for printed, numbers in sorted(zero_rows.items()):
+        sink.deviation(
+            "FD-5",
+            "warning",
+            f"{name}第{spans(numbers)}行每行只有{printed}个数字（表头有{width}栏），所印数字都是 0，整行按 0 读取。",
+            "表格每行的数字个数应与表头栏数相同。",
+            location=f"{name}第{spans(numbers)}行",
+        )
+
+
+def _unprinted_request_rows(sink: Sink, rows: list[Row], found: dict[str, tuple[Row, _RowRead]]) -> None:
+    name = TABLE_NAMES["requests"]
+    missing = [r for r in fmt.REQUEST_ROWS if r.key not in found]
+    if not missing:
+        return
+    for r in missing:
+        for col in fmt.REQUEST_COLUMNS:
+            path = f"requests.{r.key}.{col.key}"
+            is_total = col.key == "total" or r.kind == "results_total"
+            sink.put(path, None if is_total else 0)
+            sink.unprinted(path, f"{name}（未印“{r.label}”行）")
+    if not found:
+        sink.deviation(
+            "FD-1",
+            "warning",
+            "报告没有印表三（收到和处理政府信息公开申请情况），表三各项不参与核对。",
+            location="第三部分",
+        )
+        return
+    order = [r.key for r in fmt.REQUEST_ROWS]
+    last_found = max(order.index(k) for k in found)
+    tail = [r for r in missing if order.index(r.key) > last_found]
+    inner = [r for r in missing if order.index(r.key) < last_found]
+    if tail:
+        last_row = found[order[last_found]][0]
+        sink.deviation(
+            "FD-6",
+            "warning",
+            f"表三印到第{last_row.number}行（{last_row.label}）就结束了，其后的 {len(tail)} 行"
+            f"（“{tail[0].label}”至“{tail[-1].label}”）没有印，这些数字不参与核对。",
+            location=f"表三第{last_row.number}行之后",
+        )
+    if inner:
+        sink.deviation(
+            "FD-6",
+            "warning",
+            "表三缺少" + "、".join(f"“{r.label}”" for r in inner) + "行，这些数字不参与核对。",
+            location="表三",
+        )
+
+
+# --- table 四 ----------------------------------------------------------------------------------
+
+_APPEAL_COLUMNS = {core_label(c.label): c.key for c in fmt.APPEAL_COLUMNS}
+_APPEAL_WORDS = ("行政复议", "行政诉讼", "直接起诉", "复议后起诉")
+_APPEAL_KEYS: list[str] = [f"{g.key}.{c.key}" for g in fmt.APPEAL_GROUPS for c in fmt.APPEAL_COLUMNS]
+
+
+def _appeal_label(key: str) -> str:
+    group, col = key.split(".")
+    g = next(x for x in fmt.APPEAL_GROUPS if x.key == group)
+    c = next(x for x in fmt.APPEAL_COLUMNS if x.key == col)
+    return f"{g.full_label}·{c.label}"
+
+
+def read_appeals(rows: list[Row], sink: Sink) -> None:
+    name = TABLE_NAMES["appeals"]
+    positions: dict[int, str] = {}
+    data: Row | None = None
+    for row in rows:
+        if _is_header(row, _APPEAL_COLUMNS, _APPEAL_WORDS):
+            if row.aligned:
+                for i, cell in enumerate(row.cells):
+                    if core_label(cell) in _APPEAL_COLUMNS:
+                        positions[i] = cell
+            continue
+        if len(row.numbers()) >= 3:
+            if data is None:
+                data = row
+                continue
+            sink.deviation(
+                "FD-9",
+                "warning",
+                f"{name}第{row.number}行是多出的数字行，未读取（表四只有一行数字）。",
+                location=f"{name}第{row.number}行",
+            )
+    if data is None:
+        for key in _APPEAL_KEYS:
+            sink.put(f"appeals.{key}", None if key.endswith(".total") else 0)
+            sink.unprinted(f"appeals.{key}", f"{name}（未印）")
+        sink.deviation(
+            "FD-1",
+            "warning",
+            "报告没有印表四（政府信息公开行政复议、行政诉讼情况），表四各项不参与核对。",
+            location="第四部分",
+        )
+        return
+    columns = _Columns(list(_APPEAL_KEYS))
+    ordered = sorted(positions)
+    if data.aligned and len(ordered) == len(_APPEAL_KEYS):
+        keys = [
+            f"{fmt.APPEAL_GROUPS[i // len(fmt.APPEAL_COLUMNS)].key}.{_APPEAL_COLUMNS[core_label(positions[p])]}"
+            for i, p in enumerate(ordered)
+        ]
+        if len(set(keys)) == len(keys):
+            columns = _Columns(keys, dict(zip(keys, ordered, strict=True)))
+    read = _read_row(data, columns, (data.label_index or -1) + 1)
+    where = f"{name}第{data.number}行"
+    if read.cells is None:
+        _unreadable_row(sink, name, data, read.how)
+        for key in _APPEAL_KEYS:
+            sink.put(f"appeals.{key}", None if key.endswith(".total") else 0)
+            sink.unprinted(f"appeals.{key}", f"{where}（未读取）")
+        return
+    if read.how == "zeros":
+        _zero_rows_deviation(sink, name, {read.printed: [data.number]}, len(_APPEAL_KEYS))
+    for key in _APPEAL_KEYS:
+        path = f"appeals.{key}"
+        number = columns.keys.index(key) + 1
+        location = f"{where}第{number}列（{_appeal_label(key)}）"
+        value = _count(
+            sink, read.cells[key], path, location, _appeal_label(key), total=key.endswith(".total")
+        )
+        sink.put(path, value, location)
+
+
+# --- table 二 ----------------------------------------------------------------------------------
+
+_PROACTIVE_ROWS: dict[str, str] = {
+    core_label(row.label): row.key for block in fmt.PROACTIVE_BLOCKS for row in block.rows
+}
+_PROACTIVE_VARIANTS = {core_label("规范性文件"): "normative_documents"}
+_PROACTIVE_ROW = {row.key: row for block in fmt.PROACTIVE_BLOCKS for row in block.rows}
+# Column headings -> the model field they fill ("" = the row's single figure).
+_FIELD_BY_COLUMN: dict[str, str] = {
+    core_label("本年制发件数"): "issued",
+    core_label("本年废止件数"): "repealed",
+    core_label("现行有效件数"): "in_force",
+    core_label("本年处理决定数量"): "",
+    core_label("本年收费金额（单位：万元）"): "",
+    core_label("本年收费金额"): "",
+}
+# The 2019 试行 format's columns: what maps onto 2021's, and what has no counterpart.
+_FIELD_BY_COLUMN_2019: dict[str, str | None] = {
+    core_label("本年新制作数量"): "issued",
+    core_label("本年新公开数量"): None,
+    core_label("对外公开总数量"): "in_force",
+    core_label("上一年项目数量"): None,
+    core_label("本年增/减"): None,
+    core_label("处理决定数量"): "",
+    core_label("采购项目数量"): None,
+    core_label("采购总金额"): None,
+}
+_ROWS_2019 = {core_label("其他对外管理服务事项"), core_label("政府集中采购")}
+
+
+def read_proactive(rows: list[Row], sink: Sink) -> None:
+    name = TABLE_NAMES["proactive"]
+    header: dict[int | str, str] = {}  # position (aligned) or order index -> column core label
+    header_order: list[str] = []
+    layout_2019 = False
+    found: set[str] = set()
+    for row in rows:
+        words = row.words()
+        first = next((c for c in words if c.strip()), "")
+        key = core_label(first)
+        if key.startswith("第二十条"):
+            header, header_order = {}, []
+            continue
+        known = [
+            w for w in words if core_label(w) in _FIELD_BY_COLUMN or core_label(w) in _FIELD_BY_COLUMN_2019
+        ]
+        if key == "信息内容" or (known and not row.numbers()):
+            header = {i: core_label(c) for i, c in enumerate(words) if c.strip()} if row.aligned else {}
+            header_order = [core_label(c) for c in words[1:] if c.strip()]
+            if any(core_label(c) in _FIELD_BY_COLUMN_2019 for c in words) and not layout_2019:
+                layout_2019 = True
+                sink.deviation(
+                    "FD-7",
+                    "warning",
+                    f"表二按 2019 年试行格式印制（第{row.number}行表头为“{'、'.join(c for c in words[1:] if c.strip())}”）："
+                    "“本年新制作数量”按“本年制发件数”、“对外公开总数量”按“现行有效件数”、“处理决定数量”按“本年处理决定数量”读取；"
+                    "“本年废止件数”和“本年收费金额”没有对应栏目，未读取。",
+                    "2021 年起应使用国办公开办函〔2021〕30号格式。",
+                    location=f"{name}第{row.number}行",
+                )
+            continue
+        label_at = row.label_index
+        if label_at is None:
+            continue
+        label = row.cells[label_at]
+        if core_label(label) in _ROWS_2019:
+            continue
+        match = match_label(label, _PROACTIVE_ROWS, _PROACTIVE_VARIANTS)
+        if match is None:
+            if row.numbers():
+                sink.deviation(
+                    "FD-9",
+                    "warning",
+                    f"{name}第{row.number}行“{label}”不是表二的行，未读取。",
+                    location=f"{name}第{row.number}行",
+                )
+            continue
+        row_key, differs = match
+        if row_key in found:
+            continue
+        found.add(row_key)
+        spec = _PROACTIVE_ROW[row_key]
+        where = _row_location(name, row, label)
+        if differs:
+            sink.deviation("FD-8", "info", f"{where}按“{spec.label}”行读取。", location=where)
+        cells = _proactive_cells(row, label_at, header, header_order, spec, layout_2019)
+        if cells is None:
+            _unreadable_row(sink, name, row, f"的数字个数与“{spec.label}”行不符", label)
+            for path in _proactive_paths(spec):
+                sink.unprinted(path, f"{where}（未读取）")
+            continue
+        for field_name, path in zip(spec.fields or ("",), _proactive_paths(spec), strict=True):
+            text, number = cells.get(field_name, (None, 0))
+            if text is None:
+                sink.unprinted(path, f"{where}（未印）")
+                continue
+            column = spec.fields and fmt.PROACTIVE_BLOCKS[0].columns[1 + spec.fields.index(field_name)]
+            location = f"{where}第{number}列（{column}）" if column else where
+            sink.put(path, _proactive_value(sink, text, path, location, spec.decimal), location)
+    missing = [row for row in _PROACTIVE_ROW.values() if row.key not in found]
+    for row in missing:
+        for path in _proactive_paths(row):
+            sink.unprinted(path, f"{name}（未印“{row.label}”行）")
+    if len(missing) == len(_PROACTIVE_ROW):
+        sink.deviation(
+            "FD-1",
+            "warning",
+            "报告没有印表二（主动公开政府信息情况），表二各项不参与核对。",
+            location="第二部分",
+        )
+    elif missing:
+        sink.deviation(
+            "FD-6",
+            "warning",
+            "表二缺少" + "、".join(f"“{r.label}”" for r in missing) + "行，这些数字不参与核对。",
+            location=name,
+        )
+
+
+def _proactive_paths(row: fmt.ProactiveRow) -> list[str]:
+    return [f"proactive.{row.key}.{f}" for f in row.fields] if row.fields else [f"proactive.{row.key}"]
+
+
+def _proactive_cells(
+    row: Row,
+    label_at: int,
+    header: dict[int | str, str],
+    header_order: list[str],
+    spec: fmt.ProactiveRow,
+    layout_2019: bool,
+) -> dict[str, tuple[str | None, int]] | None:
+    """field ("" for a single figure) -> (printed text or None if not printed, column number)."""
+    mapping = {**_FIELD_BY_COLUMN, **(_FIELD_BY_COLUMN_2019 if layout_2019 else {})}
+    wanted = list(spec.fields) if spec.fields else [""]
+    if header and row.aligned:
+        out: dict[str, tuple[str | None, int]] = {}
+        value_positions = sorted(p for p in header if isinstance(p, int) and p > label_at)
+        for number, pos in enumerate(value_positions, start=1):
+            field_name = mapping.get(header[pos])
+            if field_name is None or field_name not in wanted or field_name in out:
+                continue
+            cell = row.cells[pos] if pos < len(row.cells) else ""
+            out[field_name] = (cell, number)
+        if out:
+            if spec.decimal and layout_2019:
+                return {"": (None, 0)}  # the 2019 fee row prints no amount
+            for f in wanted:
+                out.setdefault(f, (None, 0))
+            return out
+    values = [c for c in row.cells[label_at + 1 :] if is_value(c)]
+    if layout_2019 and header_order:
+        names = [h for h in header_order if h != core_label("信息内容")]
+        numbers = [c for c in values if parse_number(c) is not None]
+        if len(numbers) == len(names):
+            out = {}
+            for number, (h, text) in enumerate(zip(names, numbers, strict=True), start=1):
+                field_name = mapping.get(h)
+                if field_name is not None and field_name in wanted:
+                    out[field_name] = (text, number)
+            for f in wanted:
+                out.setdefault(f, (None, 0))
+            return out
+        return None
+    if not spec.fields:
+        # One figure, printed in a cell spanning the rest of the row.
+        return {"": (values[0] if values else "", 1)}
+    if row.aligned and len(values) > len(wanted):
+        while len(values) > len(wanted) and values and is_blank(values[-1]):
+            values.pop()
+    if len(values) == len(wanted):
+        return {f: (v, i) for i, (f, v) in enumerate(zip(wanted, values, strict=True), start=1)}
+    numbers = [c for c in values if parse_number(c) is not None]
+    if numbers and len(numbers) < len(wanted) and all(parse_number(n) == 0 for n in numbers):
+        return {f: ("0", i) for i, f in enumerate(wanted, start=1)}
+    return None
+
+
+def _proactive_value(sink: Sink, text: str, path: str, location: str, decimal: bool) -> int | Decimal:
+    number = parse_number(text)
+    if number is None:
+        sink.blank(path)
+        return Decimal(0) if decimal else 0
+    if number < 0 or (not decimal and number != number.to_integral_value()):
+        rule = "R0-2" if decimal else "R0-1"
+        sink.error(
+            rule,
+            f"{location}印为“{text}”，"
+            + ("金额不能为负数" if decimal else "件数应为不小于 0 的整数")
+            + "，已按 0 处理。",
+            "请核对原报告该单元格。",
+            path=path,
+            location=location,
+        )
+        return Decimal(0) if decimal else 0
+    return number if decimal else int(number)
