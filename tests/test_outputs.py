@@ -148,3 +148,21 @@ def test_summary_has_native_charts_and_an_offline_page(tmp_path):
     doc = lxml_html.fromstring(page.encode())
     assert len(doc.findall(".//svg")) == 3 and not doc.findall(".//script")
     assert reports[0].body.name in page
+
+
+def test_portal_html_reads_back_to_the_same_report(tmp_path, busy_report):
+    from gongkai.html.report import write_html
+    from gongkai.published import read_published
+
+    page = write_html(busy_report, tmp_path / "东城街道.html")
+    back = read_published(page)
+    assert (back.body.name, back.body.year, back.body.level) == ("青山县东城街道办事处", 2025, "街道")
+    for row in fmt.REQUEST_ROWS:
+        for col in fmt.REQUEST_COLUMNS:
+            assert back.request(row.key, col.key) == busy_report.request(row.key, col.key), (row.key, col.key)
+    for group in fmt.APPEAL_GROUPS:
+        for col in fmt.APPEAL_COLUMNS:
+            assert back.appeal(group.key, col.key) == busy_report.appeal(group.key, col.key)
+    assert back.proactive == busy_report.proactive
+    assert back.overview.requests.replace("\n", "") == busy_report.overview.requests.replace("\n", "")
+    assert [f for f in back.provenance.findings if f.severity == "error"] == []

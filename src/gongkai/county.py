@@ -38,7 +38,7 @@ def body_key(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name).split())
 
 
-def report_files(directory: Path) -> list[Path]:
+def report_files(directory: Path, suffixes: tuple[str, ...] = REPORT_SUFFIXES) -> list[Path]:
     """The reports in a folder, in a stable order; Excel's lock files (~$…) and hidden files
     are not reports."""
     if not directory.is_dir():
@@ -47,7 +47,7 @@ def report_files(directory: Path) -> list[Path]:
         (
             p
             for p in directory.iterdir()
-            if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES and not p.name.startswith(("~$", "."))
+            if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith(("~$", "."))
         ),
         key=lambda p: p.name,
     )

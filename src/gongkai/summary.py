@@ -73,7 +73,8 @@ def _number(value: int | Decimal) -> int | float:
     return float(value) if isinstance(value, Decimal) and value != value.to_integral_value() else int(value)
 
 
-def _heading_row(ws: Worksheet, headings: list[str], widths: list[int]) -> None:
+def heading_row(ws: Worksheet, headings: list[str], widths: list[int]) -> None:
+    """A bold, shaded, frozen first row with the given column widths."""
     ws.append(headings)
     for col, width in enumerate(widths, start=1):
         cell = ws.cell(1, col)
@@ -136,7 +137,7 @@ def _reproducible(wb: Workbook) -> bytes:
 def _bodies_sheet(ws: Worksheet, batch: BatchResult) -> None:
     headings = [c[0] for c in BODY_COLUMNS] + [h for h, _ in KEY_FIGURES] + ["报告文件或原因"]
     widths = [c[2] for c in BODY_COLUMNS] + [11] * len(KEY_FIGURES) + [60]
-    _heading_row(ws, headings, widths)
+    heading_row(ws, headings, widths)
     for i, r in enumerate(batch.results, start=1):
         figures = [_number(r.figure(p)) if r.figures else None for _, p in KEY_FIGURES]
         outcome = outcome_text(r)
@@ -202,7 +203,7 @@ def outcome_text(r: BodyResult) -> str:
 
 def _findings_sheet(ws: Worksheet, batch: BatchResult) -> None:
     headings = ["文件", "机关全称", "状态", "级别", "规则", "工作表", "单元格", "问题", "修改建议"]
-    _heading_row(ws, headings, [26, 26, 14, 6, 7, 16, 8, 90, 60])
+    heading_row(ws, headings, [26, 26, 14, 6, 7, 16, 8, 90, 60])
     for r in batch.results:
         name = r.body.name if r.body else ""
         if r.status in ("unreadable", "duplicate", "wrong_year"):
@@ -241,27 +242,27 @@ def write_check_report(batch: BatchResult, path: Path) -> Path:
     ranked = worst_first(batch)
     for i, r in enumerate(ranked, start=1):
         name = r.body.name if r.body else "（无法识别）"
-        lines.append(f"| {i} | {_md(name)} | {_md(r.source.name)} | {r.status_label} | {r.errors} | {r.warnings} |")
+        lines.append(f"| {i} | {md_escape(name)} | {md_escape(r.source.name)} | {r.status_label} | {r.errors} | {r.warnings} |")
     for i, r in enumerate(ranked, start=1):
         name = r.body.name if r.body else "（无法识别）"
-        lines += ["", f"## {i}. {_md(name)}（{_md(r.source.name)}）：{r.status_label}", ""]
+        lines += ["", f"## {i}. {md_escape(name)}（{md_escape(r.source.name)}）：{r.status_label}", ""]
         if r.output:
-            lines.append(f"报告：{_md(outcome_text(r))}")
+            lines.append(f"报告：{md_escape(outcome_text(r))}")
         elif r.message:
-            lines.append(_md(r.message))
+            lines.append(md_escape(r.message))
         for problem in r.extra_errors:
-            lines.append(f"- **错误** {_md(problem)}")
+            lines.append(f"- **错误** {md_escape(problem)}")
         if not r.findings and r.status == "rendered":
             lines.append("核对通过，没有发现问题。")
         for f in r.findings:
             where = f" `{f.location}`" if f.location else ""
-            hint = f"（建议：{_md(f.hint)}）" if f.hint else ""
-            lines.append(f"- **{f.severity_label}** {f.rule}{where} {_md(f.message)}{hint}")
+            hint = f"（建议：{md_escape(f.hint)}）" if f.hint else ""
+            lines.append(f"- **{f.severity_label}** {f.rule}{where} {md_escape(f.message)}{hint}")
     with atomic_write(path) as tmp:
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def _md(text: str) -> str:
-    # Body names and messages are data: keep them from turning into Markdown markup.
+def md_escape(text: str) -> str:
+    """Body names and messages are data: keep them from turning into Markdown markup."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_").replace("\n", " ")
