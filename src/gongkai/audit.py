@@ -22,7 +22,7 @@ from .atomic import atomic_write
 from .checks import check_report
 from .county import body_key, report_files
 from .errors import GongkaiError, OutputError, UnreadableInputError
-from .findings import SEVERITY_LABELS, Finding, sort_findings
+from .findings import SEVERITY_LABELS, Finding, FindingCounts, sort_findings
 from .model import Report
 from .published import PUBLISHED_SUFFIXES, last_year_of
 from .reading import WORKBOOK_SUFFIXES, read_report
@@ -47,7 +47,7 @@ def is_deviation(finding: Finding) -> bool:
 
 
 @dataclass
-class AuditedReport:
+class AuditedReport(FindingCounts):
     """What the audit found in one file."""
 
     source: Path
@@ -68,13 +68,6 @@ class AuditedReport:
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
-    @property
-    def errors(self) -> int:
-        return sum(f.severity == "error" for f in self.findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(f.severity == "warning" for f in self.findings)
 
     @property
     def rule_findings(self) -> list[Finding]:

@@ -24,7 +24,7 @@ from .checks import check_report
 from .county import PreviousIndex, body_key, index_previous, report_files
 from .docx_writer import get_renderer, validate_template
 from .errors import GongkaiError, UnreadableInputError
-from .findings import Finding, has_errors
+from .findings import Finding, FindingCounts, has_errors
 from .html.summary import write_summary_page
 from .model import Body, Report, get_path
 from .reading import read_report
@@ -49,7 +49,7 @@ TABLE_PATHS: tuple[str, ...] = tuple(s.path for s in L.cell_specs() if s.sheet i
 
 
 @dataclass
-class BodyResult:
+class BodyResult(FindingCounts):
     """What became of one file of the batch."""
 
     source: Path
@@ -64,13 +64,6 @@ class BodyResult:
     extras: dict[str, Path] = field(default_factory=dict)  # ".pdf"/".html" -> staged, then final
     extra_errors: list[str] = field(default_factory=list)
 
-    @property
-    def errors(self) -> int:
-        return sum(f.severity == "error" for f in self.findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(f.severity == "warning" for f in self.findings)
 
     def figure(self, path: str) -> int | Decimal:
         return self.figures[TABLE_PATHS.index(path)] if self.figures else 0

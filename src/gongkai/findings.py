@@ -37,5 +37,19 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], rule_key(f.rule)))
 
 
+class FindingCounts:
+    """Error and warning counts for anything that holds ``findings`` (a batch body, an audited report)."""
+
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+
 def has_errors(findings: list[Finding]) -> bool:
     return any(f.severity == "error" for f in findings)
