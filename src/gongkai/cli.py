@@ -215,7 +215,7 @@ def batch_command(
         )
     counts = "，".join(f"{label} {result.count(s)} 个" for s, label in STATUS_LABELS.items() if result.count(s))
     out.print(f"共 {len(result.results)} 个文件：{counts}。")
-    out.print(f"汇总表：{result.summary_path}\n核对报告：{result.report_path}")
+    out.print(f"汇总表：{result.summary_path}\n汇总页：{result.page_path}\n核对报告：{result.report_path}")
     raise typer.Exit(result.exit_code)
 
 
