@@ -48,6 +48,11 @@ PreviousOption = Annotated[
 ]
 
 
+TemplateOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--template", "-t", help="自定义 Word 模板（由 gongkai template export 导出后修改）。"),
+]
+ForceOption = Annotated[bool, typer.Option("--force", help="有错误时仍然生成（数字无效的单元格除外）。")]
 PdfOption = Annotated[bool, typer.Option("--pdf", help="同时生成 PDF（需要安装 LibreOffice）。")]
 HtmlOption = Annotated[bool, typer.Option("--html", help="同时生成可粘贴到门户网站的 HTML 页面。")]
 
@@ -145,12 +150,9 @@ def render_command(
         Optional[Path],  # noqa: UP045
         typer.Option("--output", "-o", help="输出的 Word 文件；默认与输入同目录，按“全称+年度”命名。"),
     ] = None,
-    template: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option("--template", "-t", help="自定义 Word 模板（由 gongkai template export 导出后修改）。"),
-    ] = None,
+    template: TemplateOption = None,
     previous: PreviousOption = None,
-    force: Annotated[bool, typer.Option("--force", help="有错误时仍然生成（数字无效的单元格除外）。")] = False,
+    force: ForceOption = False,
     pdf: PdfOption = False,
     html: HtmlOption = False,
 ) -> None:
@@ -187,15 +189,12 @@ def batch_command(
         Optional[int],  # noqa: UP045
         typer.Option("--jobs", "-j", min=1, help="同时处理的进程数，默认等于 CPU 核数。"),
     ] = None,
-    template: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option("--template", "-t", help="自定义 Word 模板。"),
-    ] = None,
+    template: TemplateOption = None,
     year: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option("--year", help="本批次的报告年度；默认取多数文件的年度。"),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="有错误时仍然生成（数字无效的单元格除外）。")] = False,
+    force: ForceOption = False,
     pdf: PdfOption = False,
     html: HtmlOption = False,
 ) -> None:
