@@ -212,7 +212,7 @@ def run_batch(
     template_path = Path(template) if template else None
     if template_path is not None:
         validate_template(template_path)
-    index = index_previous(Path(previous)) if previous else None
+    index = _index_previous(Path(previous), jobs) if previous else None
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / f".gongkai-staging-{os.getpid()}"
     staging.mkdir(exist_ok=True)
@@ -234,6 +234,14 @@ def run_batch(
         batch.report_path = write_check_report(batch, out_dir / "核对报告.md")
         batch.page_path = write_summary_page(batch, out_dir / "汇总.html")
     return batch
+
+
+def _index_previous(directory: Path, jobs: int | None) -> PreviousIndex:
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1:
+        return index_previous(directory)
+    with ProcessPoolExecutor(jobs) as pool:
+        return index_previous(directory, lambda f, items: pool.map(f, items, chunksize=8))
 
 
 def _run(files: list[Path], settings: _Settings, jobs: int | None) -> Iterator[BodyResult]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 from pydantic import ValidationError
@@ -175,17 +176,26 @@ class PreviousIndex:
         return None
 
 
-def index_previous(directory: Path) -> PreviousIndex:
-    """Read every report in ``directory``; a file that cannot be read is noted, not fatal."""
+def index_previous(directory: Path, mapper: Callable[..., Iterable[Any]] = map) -> PreviousIndex:
+    """Read every report in ``directory``; a file that cannot be read is noted, not fatal.
+
+    ``mapper`` may be a process pool's ``map``: a province's previous year is thousands of
+    files, and reading them one after another would take longer than the batch itself.
+    """
     index = PreviousIndex()
-    for path in report_files(directory):
-        try:
-            report = read_report(path)
-        except GongkaiError as exc:
-            index.problems.append(f"{path.name}：{exc}")
-            continue
-        index.add(report, path)
+    for path, report, problem in mapper(_read_previous, report_files(directory)):
+        if report is None:
+            index.problems.append(f"{path.name}：{problem}")
+        else:
+            index.add(report, path)
     return index
+
+
+def _read_previous(path: Path) -> tuple[Path, Report | None, str]:
+    try:
+        return path, read_report(path), ""
+    except GongkaiError as exc:
+        return path, None, str(exc)
 
 
 # --- distribution ---------------------------------------------------------------------------
