@@ -28,6 +28,7 @@ from .published import PUBLISHED_SUFFIXES, last_year_of
 from .reading import WORKBOOK_SUFFIXES, read_report
 from .summary import heading_row
 from .summary import md_escape as _md
+from .xlsx_text import append_row
 
 AUDIT_SUFFIXES: tuple[str, ...] = (*PUBLISHED_SUFFIXES, ".xlsx", ".json")
 Status = Literal["passed", "warnings", "errors", "unreadable"]
@@ -327,7 +328,8 @@ def write_audit_workbook(result: AuditResult, path: Path) -> Path:
     ]
     heading_row(summary, heads, [6, 28, 28, 9, 7, 10, 6, 6, 9, 28, 60])
     for i, r in enumerate(result.worst_first(), start=1):
-        summary.append(
+        append_row(
+            summary,
             [
                 i,
                 r.source.name,
@@ -340,7 +342,7 @@ def write_audit_workbook(result: AuditResult, path: Path) -> Path:
                 len(r.deviations),
                 r.previous.name if r.previous else "",
                 r.message,
-            ]
+            ],
         )
     sheet = wb.create_sheet("问题清单")
     heading_row(
@@ -350,11 +352,11 @@ def write_audit_workbook(result: AuditResult, path: Path) -> Path:
     )
     for r in result.worst_first():
         if r.report is None:
-            sheet.append([r.source.name, "", "无法读取", "错误", "—", "", r.message, ""])
+            append_row(sheet, [r.source.name, "", "无法读取", "错误", "—", "", r.message, ""])
         for f, where in display_findings(r.findings):
             kind = "格式偏差" if is_deviation(f) else "规则核对"
-            sheet.append(
-                [r.source.name, r.name, kind, SEVERITY_LABELS[f.severity], f.rule, where, f.message, f.hint]
+            append_row(
+                sheet, [r.source.name, r.name, kind, SEVERITY_LABELS[f.severity], f.rule, where, f.message, f.hint]
             )
     for row in sheet.iter_rows(min_row=2):
         for cell in row[5:8]:

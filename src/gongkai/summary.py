@@ -22,6 +22,7 @@ from .atomic import atomic_write
 from .findings import SEVERITY_LABELS
 from .workbook import layout as L
 from .workbook.writer import draw_statutory_table, page_setup
+from .xlsx_text import append_row, put
 
 if TYPE_CHECKING:
     from .batch import BatchResult, BodyResult
@@ -75,7 +76,7 @@ def _number(value: int | Decimal) -> int | float:
 
 def heading_row(ws: Worksheet, headings: list[str], widths: list[int]) -> None:
     """A bold, shaded, frozen first row with the given column widths."""
-    ws.append(headings)
+    append_row(ws, headings)
     for col, width in enumerate(widths, start=1):
         cell = ws.cell(1, col)
         cell.font = _HEADER_FONT
@@ -141,10 +142,11 @@ def _bodies_sheet(ws: Worksheet, batch: BatchResult) -> None:
     for i, r in enumerate(batch.results, start=1):
         figures = [_number(r.figure(p)) if r.figures else None for _, p in KEY_FIGURES]
         outcome = outcome_text(r)
-        ws.append([get(i, r) for _, get, _ in BODY_COLUMNS] + figures + [outcome])
+        append_row(ws, [get(i, r) for _, get, _ in BODY_COLUMNS] + figures + [outcome])
         ws.cell(i + 1, 6).fill = _STATUS_FILLS[r.status]
     totals = batch.totals()
-    ws.append(
+    append_row(
+        ws,
         ["合计", f"{len(batch.counted())}个单位（不含无法读取、重复、年度不符的文件）"]
         + [None] * (len(BODY_COLUMNS) - 2)
         + [_number(totals[p]) for _, p in KEY_FIGURES]
@@ -173,12 +175,12 @@ def _charts_sheet(ws: Worksheet, batch: BatchResult) -> None:
     # clerk corrects a figure, and need no images.
     row, anchor_row = 1, 2
     for title, series in chart_series(batch).items():
-        ws.cell(row, 1, title).font = _HEADER_FONT
+        put(ws, row, 1, title).font = _HEADER_FONT
         first = row + 1
         for name, value in series:
             row += 1
-            ws.cell(row, 1, name)
-            ws.cell(row, 2, value)
+            put(ws, row, 1, name)
+            put(ws, row, 2, value)
         chart = BarChart()
         chart.type = "bar" if len(series) > 12 else "col"
         chart.title = title
@@ -207,13 +209,14 @@ def _findings_sheet(ws: Worksheet, batch: BatchResult) -> None:
     for r in batch.results:
         name = r.body.name if r.body else ""
         if r.status in ("unreadable", "duplicate", "wrong_year"):
-            ws.append([r.source.name, name, r.status_label, "错误", "—", "", "", r.message, ""])
+            append_row(ws, [r.source.name, name, r.status_label, "错误", "—", "", "", r.message, ""])
         for problem in r.extra_errors:
-            ws.append([r.source.name, name, r.status_label, "错误", "—", "", "", problem, ""])
+            append_row(ws, [r.source.name, name, r.status_label, "错误", "—", "", "", problem, ""])
         for f in r.findings:
             sheet, _, cell = f.location.partition("!")
-            ws.append(
-                [r.source.name, name, r.status_label, SEVERITY_LABELS[f.severity], f.rule, sheet, cell, f.message, f.hint]
+            append_row(
+                ws,
+                [r.source.name, name, r.status_label, SEVERITY_LABELS[f.severity], f.rule, sheet, cell, f.message, f.hint],
             )
     for row in ws.iter_rows(min_row=2):
         row[7].alignment = row[8].alignment = Alignment(wrap_text=True, vertical="top")

@@ -16,6 +16,11 @@ def clean_text(text: str) -> str:
     return _LINE_BREAKS.sub("\n", _XML_ILLEGAL.sub("", text))
 
 
+def strip_xml_illegal(text: str) -> str:
+    """Only drop what XML cannot contain; line breaks and everything else stay as they are."""
+    return _XML_ILLEGAL.sub("", text)
+
+
 def clean_line(text: str) -> str:
     """One-line text (names, addresses): illegal characters dropped, line breaks removed."""
     return _LINE_BREAKS.sub("", _XML_ILLEGAL.sub("", text)).strip()

@@ -29,6 +29,7 @@ from ..atomic import atomic_write
 from ..errors import GongkaiError
 from ..model import LAYOUT_VERSION, Report, get_path
 from ..textutil import clean_text
+from ..xlsx_text import put, put_value
 from . import layout as L
 
 FONT = "宋体"
@@ -125,7 +126,7 @@ def page_setup(ws: Worksheet, *, landscape: bool = True) -> None:
 
 def _title(ws: Worksheet, text: str, width: int) -> None:
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    c = ws.cell(1, 1, text)
+    c = put(ws, 1, 1, text)
     c.font = TITLE_FONT
     c.alignment = CENTER
     ws.row_dimensions[1].height = 28
@@ -139,7 +140,7 @@ def _header(ws: Worksheet, row: int, col: int, text: str, rowspan: int = 1, cols
             cell = ws.cell(r, c)
             cell.border = BORDER
             cell.fill = HEADER_FILL
-    cell = ws.cell(row, col, text)
+    cell = put(ws, row, col, text)
     cell.font = HEADER_FONT
     cell.alignment = CENTER
 
@@ -332,9 +333,7 @@ def _fill_values(wb: Workbook, report: Report) -> None:
                 _input(cell, LEFT)
             text = "" if value is None else clean_text(str(value))
             if text:
-                cell.value = text
-                # A narrative that starts with "=" is text, never a formula.
-                cell.data_type = "s"
+                put_value(cell, text)  # a narrative starting with "=" stays text, never a formula
             if spec.kind == "longtext" and text:
                 ws.row_dimensions[cell.row].height = _text_height(text)
 
