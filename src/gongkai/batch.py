@@ -14,107 +14,21 @@ import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
 
-from . import format as fmt
 from .checks import check_report
 from .county import PreviousIndex, body_key, index_previous, report_files
 from .docx_writer import get_renderer, validate_template
 from .errors import GongkaiError, UnreadableInputError
-from .findings import Finding, FindingCounts, has_errors
+from .findings import has_errors
 from .html.summary import write_summary_page
-from .model import Body, Report, get_path
+from .model import Report, get_path
 from .reading import read_report
 from .rendering import UNFORCEABLE_RULES, safe_filename, write_extras
+from .results import TABLE_PATHS, BatchResult, BodyResult
 from .summary import write_check_report, write_summary_workbook
-from .workbook import layout as L
-
-Status = Literal["rendered", "refused", "unreadable", "duplicate", "wrong_year"]
-STATUS_LABELS: dict[str, str] = {
-    "rendered": "已生成",
-    "refused": "未生成（有错误）",
-    "unreadable": "无法读取",
-    "duplicate": "单位重复",
-    "wrong_year": "年度不符",
-}
-# Worst first, for the check report and the summary's sort order.
-STATUS_ORDER: dict[str, int] = {"unreadable": 0, "duplicate": 1, "wrong_year": 2, "refused": 3, "rendered": 4}
-
-TABLE_SHEETS = (L.SHEET_PROACTIVE, L.SHEET_REQUESTS, L.SHEET_APPEALS)
-TABLE_PATHS: tuple[str, ...] = tuple(s.path for s in L.cell_specs() if s.sheet in TABLE_SHEETS)
-"""Every cell of tables 二/三/四, in workbook order: the figures a worker hands back."""
-
-
-@dataclass
-class BodyResult(FindingCounts):
-    """What became of one file of the batch."""
-
-    source: Path
-    status: Status
-    body: Body | None = None
-    findings: list[Finding] = field(default_factory=list)
-    message: str = ""
-    output: Path | None = None
-    figures: tuple[int | Decimal, ...] = ()  # printed values of TABLE_PATHS
-    posts: int = 0  # posts published on the website and new media (section 一)
-    staged: Path | None = None
-    extras: dict[str, Path] = field(default_factory=dict)  # ".pdf"/".html" -> staged, then final
-    extra_errors: list[str] = field(default_factory=list)
-
-
-    def figure(self, path: str) -> int | Decimal:
-        return self.figures[TABLE_PATHS.index(path)] if self.figures else 0
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-
-@dataclass
-class BatchResult:
-    results: list[BodyResult]
-    out_dir: Path
-    year: int | None
-    previous_problems: list[str] = field(default_factory=list)
-    summary_path: Path | None = None
-    report_path: Path | None = None
-    page_path: Path | None = None
-
-    def counted(self) -> list[BodyResult]:
-        """The bodies the county totals sum: readable, of the batch's year, not duplicated."""
-        return [r for r in self.results if r.status in ("rendered", "refused")]
-
-    def totals(self) -> dict[str, int | Decimal]:
-        sums: list[int | Decimal] = [0] * len(TABLE_PATHS)
-        for r in self.counted():
-            sums = [a + b for a, b in zip(sums, r.figures, strict=True)]
-        return dict(zip(TABLE_PATHS, sums, strict=True))
-
-    @property
-    def exit_code(self) -> int:
-        """0 every body rendered, 1 some not, 2 nothing could be read."""
-        if not self.results or all(r.status == "unreadable" for r in self.results):
-            return 2
-        complete = all(r.status == "rendered" and not r.extra_errors for r in self.results)
-        return 0 if complete else 1
-
-    def count(self, status: str) -> int:
-        return sum(r.status == status for r in self.results)
-
-    def handling(self) -> list[tuple[str, int]]:
-        """How the county's applications were handled: each result group of table 三
-        (予以公开, 部分公开, 不予公开, …) with its county total."""
-        totals = self.totals()
-        groups: dict[str, int] = {}
-        for row in fmt.REQUEST_ROWS:
-            if row.kind == "result":
-                # "（二）部分公开（区分处理的，…）" -> "（二）部分公开": a chart label, not the rule.
-                label = row.path[1].split("（区分")[0]
-                groups[label] = groups.get(label, 0) + int(totals[f"requests.{row.key}.total"])
-        return list(groups.items())
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import format as fmt
-from .batch import STATUS_LABELS, BodyResult, run_batch
+from .batch import run_batch
 from .checks import check_report
 from .cli_published import register as register_published
 from .county import distribute, prefill
@@ -27,6 +27,7 @@ from .jsonio import report_to_json, write_json
 from .model import Body, LastYear, Report
 from .reading import read_report
 from .rendering import RenderRefused, render_file
+from .results import BodyResult
 from .workbook import write_workbook
 
 app = typer.Typer(
@@ -212,8 +213,7 @@ def batch_command(
             pdf=pdf,
             html=html,
         )
-    counts = "，".join(f"{label} {result.count(s)} 个" for s, label in STATUS_LABELS.items() if result.count(s))
-    out.print(f"共 {len(result.results)} 个文件：{counts}。")
+    out.print(result.counts_text())
     out.print(f"汇总表：{result.summary_path}\n汇总页：{result.page_path}\n核对报告：{result.report_path}")
     raise typer.Exit(result.exit_code)
 

@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -20,12 +20,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import format as fmt
 from .atomic import atomic_write
 from .findings import SEVERITY_LABELS
+from .results import BatchResult, BodyResult
 from .workbook import layout as L
 from .workbook.writer import draw_statutory_table, page_setup
 from .xlsx_text import append_row, put
-
-if TYPE_CHECKING:
-    from .batch import BatchResult, BodyResult
 
 # Fixed document timestamps: the same batch gives byte-identical summaries.
 _FIXED_TIME = dt.datetime(2000, 1, 1)
@@ -57,7 +55,7 @@ KEY_FIGURES: tuple[tuple[str, str], ...] = (
     ("行政诉讼·复议后起诉", "appeals.litigation_after_review.total"),
 )
 
-_BodyColumn = tuple[str, Callable[[int, "BodyResult"], Any], int]
+_BodyColumn = tuple[str, Callable[[int, BodyResult], Any], int]
 BODY_COLUMNS: tuple[_BodyColumn, ...] = (
     ("序号", lambda i, r: i, 6),
     ("文件", lambda i, r: r.source.name, 28),
@@ -141,8 +139,7 @@ def _bodies_sheet(ws: Worksheet, batch: BatchResult) -> None:
     heading_row(ws, headings, widths)
     for i, r in enumerate(batch.results, start=1):
         figures = [_number(r.figure(p)) if r.figures else None for _, p in KEY_FIGURES]
-        outcome = outcome_text(r)
-        append_row(ws, [get(i, r) for _, get, _ in BODY_COLUMNS] + figures + [outcome])
+        append_row(ws, [get(i, r) for _, get, _ in BODY_COLUMNS] + figures + [r.outcome])
         ws.cell(i + 1, 6).fill = _STATUS_FILLS[r.status]
     totals = batch.totals()
     append_row(
@@ -156,25 +153,11 @@ def _bodies_sheet(ws: Worksheet, batch: BatchResult) -> None:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(batch.results) + 1}"
 
 
-def chart_series(batch: BatchResult) -> dict[str, list[tuple[str, int]]]:
-    """The county's pictures as data: shared by the workbook's charts and the HTML page."""
-    counted = batch.counted()
-
-    def label(r: BodyResult) -> str:
-        return r.body.display_short if r.body else r.source.stem
-
-    return {
-        "各单位主动公开信息条数": [(label(r), r.posts) for r in counted],
-        "各单位收到政府信息公开申请数": [(label(r), int(r.figure("requests.new.total"))) for r in counted],
-        "全县申请办理结果": batch.handling(),
-    }
-
-
 def _charts_sheet(ws: Worksheet, batch: BatchResult) -> None:
     # Native Excel charts over small data tables on the same sheet: they stay live if a
     # clerk corrects a figure, and need no images.
     row, anchor_row = 1, 2
-    for title, series in chart_series(batch).items():
+    for title, series in batch.chart_series().items():
         put(ws, row, 1, title).font = _HEADER_FONT
         first = row + 1
         for name, value in series:
@@ -197,12 +180,6 @@ def _charts_sheet(ws: Worksheet, batch: BatchResult) -> None:
     ws.column_dimensions["A"].width = 26
 
 
-def outcome_text(r: BodyResult) -> str:
-    """What the batch made of a body: its files, or why there are none."""
-    files = "、".join(p.name for p in (r.output, *r.extras.values()) if p is not None)
-    return "；".join(part for part in (files, r.message, *r.extra_errors) if part)
-
-
 def _findings_sheet(ws: Worksheet, batch: BatchResult) -> None:
     headings = ["文件", "机关全称", "状态", "级别", "规则", "工作表", "单元格", "问题", "修改建议"]
     heading_row(ws, headings, [26, 26, 14, 6, 7, 16, 8, 90, 60])
@@ -223,26 +200,15 @@ def _findings_sheet(ws: Worksheet, batch: BatchResult) -> None:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{max(ws.max_row, 1)}"
 
 
-def worst_first(batch: BatchResult) -> list[BodyResult]:
-    """Bodies in the order a county clerk should look at them."""
-    from .batch import STATUS_ORDER
-
-    order = {id(r): i for i, r in enumerate(batch.results)}
-    return sorted(batch.results, key=lambda r: (STATUS_ORDER[r.status], -r.errors, -r.warnings, order[id(r)]))
-
-
 def write_check_report(batch: BatchResult, path: Path) -> Path:
     """核对报告.md: every body's outcome and findings, grouped by body, worst first."""
-    from .batch import STATUS_LABELS
-
     year = f"{batch.year}年" if batch.year else ""
     lines = [f"# {year}政府信息公开工作年度报告核对报告", ""]
-    counts = "，".join(f"{label} {batch.count(s)} 个" for s, label in STATUS_LABELS.items() if batch.count(s))
-    lines += [f"共 {len(batch.results)} 个文件：{counts}。", ""]
+    lines += [batch.counts_text(), ""]
     for problem in batch.previous_problems:
         lines.append(f"- 上年数据：{problem}")
     lines += ["", "| 序号 | 单位 | 文件 | 状态 | 错误 | 警告 |", "|---:|---|---|---|---:|---:|"]
-    ranked = worst_first(batch)
+    ranked = batch.worst_first()
     for i, r in enumerate(ranked, start=1):
         name = r.body.name if r.body else "（无法识别）"
         lines.append(f"| {i} | {md_escape(name)} | {md_escape(r.source.name)} | {r.status_label} | {r.errors} | {r.warnings} |")
@@ -250,7 +216,7 @@ def write_check_report(batch: BatchResult, path: Path) -> Path:
         name = r.body.name if r.body else "（无法识别）"
         lines += ["", f"## {i}. {md_escape(name)}（{md_escape(r.source.name)}）：{r.status_label}", ""]
         if r.output:
-            lines.append(f"报告：{md_escape(outcome_text(r))}")
+            lines.append(f"报告：{md_escape(r.outcome)}")
         elif r.message:
             lines.append(md_escape(r.message))
         for problem in r.extra_errors:

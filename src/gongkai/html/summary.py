@@ -7,15 +7,11 @@ image files: a county office can mail it or open it from a USB stick.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from jinja2 import Environment, StrictUndefined
 
 from ..atomic import atomic_write
-from ..summary import chart_series, outcome_text, worst_first
-
-if TYPE_CHECKING:
-    from ..batch import BatchResult
+from ..results import BatchResult
 
 _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN">
@@ -45,18 +41,15 @@ WIDTH, LABEL_WIDTH, BAR_AREA = 900, 180, 640
 
 
 def render_summary_page(batch: BatchResult) -> str:
-    from ..batch import STATUS_LABELS
-
     year = f"{batch.year}年" if batch.year else ""
     charts = []
-    for title, series in chart_series(batch).items():
+    for title, series in batch.chart_series().items():
         top = max((v for _, v in series), default=0) or 1
         bars = [
             {"label": name, "value": value, "y": 6 + 24 * i, "width": round(BAR_AREA * value / top, 1)}
             for i, (name, value) in enumerate(series)
         ]
         charts.append({"title": title, "bars": bars, "height": 12 + 24 * len(bars)})
-    counts = "，".join(f"{label} {batch.count(s)} 个" for s, label in STATUS_LABELS.items() if batch.count(s))
     rows = [
         [
             r.body.name if r.body else "（无法识别）",
@@ -64,13 +57,13 @@ def render_summary_page(batch: BatchResult) -> str:
             r.status_label,
             r.errors,
             r.warnings,
-            outcome_text(r),
+            r.outcome,
         ]
-        for r in worst_first(batch)
+        for r in batch.worst_first()
     ]
     return _template.render(
         title=f"{year}政府信息公开工作年度报告汇总",
-        counts=f"共 {len(batch.results)} 个文件：{counts}。",
+        counts=batch.counts_text(),
         charts=charts,
         width=WIDTH,
         label_width=LABEL_WIDTH,
