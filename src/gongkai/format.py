@@ -66,8 +66,22 @@ OTHER_FIELDS: tuple[NarrativeField, ...] = (
     NarrativeField("other", "其他"),
 )
 
-LEVELS: tuple[str, ...] = ("乡镇", "街道", "县级政府", "县级部门", "其他")
+# Who publishes a report. 市级 is a 设区的市 (or 自治州, 地区, 盟); 省级 a province, an autonomous
+# region or a municipality directly under the central government (北京、天津、上海、重庆).
+LEVELS: tuple[str, ...] = (
+    "乡镇",
+    "街道",
+    "县级政府",
+    "县级部门",
+    "市级政府",
+    "市级部门",
+    "省级政府",
+    "省级部门",
+    "其他",
+)
 TOWNSHIP_LEVELS: frozenset[str] = frozenset({"乡镇", "街道"})
+# 立法法第九十三条: provinces and 设区的市 (their people's governments, not their departments) make 规章.
+REGULATION_LEVELS: frozenset[str] = frozenset({"市级政府", "省级政府"})
 
 # --- table 二 (proactive) ---------------------------------------------------------------
 

@@ -147,7 +147,7 @@ Appeals = create_model(  # type: ignore[call-overload]
 class Body(_Model):
     name: str = Field(..., min_length=1, title="机关全称", examples=["大峪镇人民政府"])
     short_name: str = Field("", title="简称", examples=["大峪镇"])
-    level: Literal["乡镇", "街道", "县级政府", "县级部门", "其他"] = Field("乡镇", title="层级")
+    level: Literal[fmt.LEVELS] = Field("乡镇", title="层级")  # type: ignore[valid-type]
     parent: str = Field("", title="所属县（市、区）或上级机关")
     year: int = Field(..., ge=2008, le=2100, title="报告年度")
 
@@ -158,6 +158,11 @@ class Body(_Model):
     @property
     def is_township(self) -> bool:
         return self.level in fmt.TOWNSHIP_LEVELS
+
+    @property
+    def makes_regulations(self) -> bool:
+        """A provincial or 设区的市 government: 规章 in force are its normal business."""
+        return self.level in fmt.REGULATION_LEVELS
 
 
 class Preamble(_Model):

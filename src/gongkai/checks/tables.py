@@ -37,6 +37,11 @@ FEE_LIMIT_WAN_YUAN: dict[str, Decimal] = {
     "街道": Decimal(10_000),
     "县级部门": Decimal(1_000_000),
     "县级政府": Decimal(1_000_000),
+    # 三明 (a 设区的市) printed 41994 万元 for the whole city; a province is ten times larger again.
+    "市级部门": Decimal(10_000_000),
+    "市级政府": Decimal(10_000_000),
+    "省级部门": Decimal(100_000_000),
+    "省级政府": Decimal(100_000_000),
     "其他": Decimal(10_000_000),
 }
 # R3-5: more "无正当理由大量反复申请" than this is implausible for a township.
@@ -109,9 +114,14 @@ def _wan(yuan: Decimal) -> str:
 
 
 def check_regulations(report: Report) -> list[Finding]:
-    """R2-1: 规章 are made by State Council departments and provincial or city governments."""
+    """R2-1: 规章 are made by State Council departments and provincial or city governments.
+
+    A township with 规章 is an error; a provincial or 设区的市 government with them is normal
+    (no finding); anyone else is asked to confirm (info)."""
     findings = []
     body = report.body
+    if body.makes_regulations:
+        return findings
     for field in fmt.DOCUMENT_FIELDS:
         value = getattr(report.proactive.regulations, field)
         if value == 0:

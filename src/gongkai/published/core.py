@@ -47,13 +47,16 @@ _MAX_HEADING = 32
 
 _META = re.compile(
     r"^(?:索引号|发布日期|发布时间|发布机构|发文机关|信息来源|来源|时间|日期|浏览次数|访问次数|阅读次数|点击数|点击收听|"
-    r"字号|字体|分享|打印|关闭|文号|发文字号|成文日期|主题分类|公开方式|公开范围|有效性|【|\[)"
+    r"字号|字体|分享|打印|关闭|文号|发文字号|成文日期|主题分类|公开方式|公开范围|有效性|栏目|所属栏目|原始链接|"
+    r"链接|本地目录|正文[:：]?$|【|\[)"
 )
 _META_ANYWHERE = re.compile(r"(?:发布日期|发布时间|浏览次数|信息来源|来源)[:：]")
 _DATE_ONLY = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\d{1,2}:\d{2}(?::\d{2})?)?$")
 _TITLE = re.compile(
-    r"^(?P<name>.*?)(?P<year>(?:19|20)\d{2})年度?(?P<tail>.*?)政府信息公开(?:工作)?年度?(?:工作)?报告$"
+    r"^(?P<name>.*?)(?P<year>(?:19|20)\d{2})年度?(?P<tail>.*?)政府信息公开(?:工作)?(?:年度?)?(?:工作)?报告$"
 )
+# What a crawler or a portal puts before the title on its line.
+_TITLE_PREFIX = re.compile(r"^(?:标题|题目|文章标题|名称)[:：]")
 _NAME_IN_TEXT = re.compile(r"本报告(?:由|是)(?P<name>[^，,。《（(]{2,30}?)(?:按照|根据|依据|依照|编制|汇总)")
 _ANY_YEAR = re.compile(r"((?:19|20)\d{2})年")
 
@@ -211,7 +214,7 @@ def is_metadata(text: str) -> bool:
 
 def parse_title(text: str) -> tuple[str, int] | None:
     """(机关名称, 年度) from "大峪镇人民政府2025年政府信息公开工作年度报告" and its variants."""
-    m = _TITLE.match(fold(text))
+    m = _TITLE.match(_TITLE_PREFIX.sub("", fold(text)))
     if m is None:
         return None
     name = (m["name"] or m["tail"]).strip("：:-—_ ")
@@ -224,9 +227,14 @@ def _front_matter(front: list[Block]) -> tuple[tuple[str, str, int] | None, list
     title: tuple[str, str, int] | None = None
     start = 0
     for i, text in enumerate(paragraphs[:8]):
-        for candidate in [text] if i == 0 else [text, paragraphs[i - 1] + text]:
+        # A title over two lines: the body's name, then "2024年政府信息公开工作年度报告".
+        previous = paragraphs[i - 1] if i else ""
+        two_lines = bool(previous) and len(fold(previous)) <= 40 and not re.search(r"[。，,；;：:>＞|]", previous)
+        for candidate in [text, previous + text] if two_lines else [text]:
             parsed = parse_title(candidate)
             if parsed and len(fold(candidate)) <= 80:
+                if not parsed[0] and candidate == text and i > 0:
+                    continue  # the year line alone: its name is on the line before
                 title = (candidate, *parsed)
                 start = i + 1
                 break
@@ -448,19 +456,71 @@ def _fee(sink: Sink) -> None:
 # --- who and when --------------------------------------------------------------------------------
 
 
-def level_of(name: str) -> str:
-    """乡镇 / 街道 / 县级政府 / 县级部门 / 其他, from the body's name."""
+# A department's name ends in what the office is; a government's in its place (and 人民政府).
+_DEPARTMENT_END = re.compile(r"(?:局|委员会|委|办公室|办公厅|办|中心|署|院|所|站|队|厅|处)$")
+_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+_PROVINCE = re.compile(r"^(?:.{2,3}?省|.{2,8}?自治区)")
+# A county-level place inside the name: "淮安市洪泽区…", "青山县…", "…旗".
+_COUNTY_IN_NAME = re.compile(r"^(?:.{2,12}?(?:市|州|盟|地区))?.{1,8}?(?:区|县|旗)(?!域)")
+_CITY = re.compile(r"^(?:.{2,3}?省|.{2,8}?自治区)?(?P<city>.{1,8}?(?:市|自治州|地区|盟))")
+# Words a 设区的市's report uses about the counties below it; a 县级市's about its townships.
+_CITY_CUES = re.compile(r"县[（(]市、?区[)）]|县[（(]区[)）]|县[（(]市[)）]|各县区|县区政府|市、县两级|市县两级|市、县、乡")
+_COUNTY_CITY_CUES = re.compile(r"乡镇[（(]街道[)）]|各乡镇|镇[（(]街道[)）]|镇、街道")
+
+
+def level_of(name: str, text: str = "") -> str:
+    """乡镇 / 街道 / 县级 / 市级 / 省级 government or department, or 其他, from the body's name.
+
+    A bare "××市人民政府" may be a 设区的市 or a 县级市: the report's own words decide (a city
+    speaks of its 县（市、区）, a county-level city of its 乡镇（街道）); without them it is
+    taken as 县级, the more common publisher.
+    """
     name = fold(name)
     if "街道" in name:
         return "街道"
     core = re.sub(r"(?:人民政府|政府)$", "", name)
     if re.search(r"[镇乡]$", core) or re.search(r"(?:民族乡|苏木)$", core):
         return "乡镇"
-    if re.search(r"(?:局|委员会|委|办公室|办|中心|署|院|所|站|队|厅)$", name) and not name.endswith("管委会"):
-        return "县级部门"
-    if re.search(r"(?:县|区|市|旗)$", core) or re.search(r"(?:管委会|管理委员会)$", name):
+    if re.search(r"片区(?:管理局|管委会|管理委员会|办事处)$", name):
+        return "乡镇"  # an area office of an 实验区 or 新区 in place of townships (平潭's 片区)
+    department = bool(_DEPARTMENT_END.search(name)) and not name.endswith("管委会")
+    if re.search(r"(?:管委会|管理委员会|实验区|开发区|高新区|新区)$", core):
         return "县级政府"
+    if not re.search(r"(?:县|区|市|旗|州|省|盟|地区)", core):
+        return "其他"
+    municipality = name.startswith(_MUNICIPALITIES)
+    rest = name[3:] if municipality else name
+    if municipality and not _COUNTY_IN_NAME.match(rest):
+        return "省级部门" if department else "省级政府"
+    province = _PROVINCE.match(rest)
+    after = rest[province.end() :] if province else rest
+    if province and not _CITY.match(after) and not _COUNTY_IN_NAME.match(after):
+        return "省级部门" if department else "省级政府"
+    city = _CITY.match(after)
+    below = after[city.end() :] if city else after
+    county = bool(_COUNTY_IN_NAME.match(below)) or (municipality and bool(_COUNTY_IN_NAME.match(rest)))
+    if (
+        city
+        and not county
+        and not re.match(r"^.{1,8}?(?:县|旗)", below)
+        and (city["city"].endswith(("自治州", "地区", "盟")) or _is_prefecture(text, city["city"]))
+    ):
+        return "市级部门" if department else "市级政府"
+    if county or city or re.search(r"(?:县|区|市|旗)$", core):
+        return "县级部门" if department else "县级政府"
     return "其他"
+
+
+# Districts that any city may have; only a 设区的市 has 市辖区 ("莆田市城厢区").
+_NOT_A_DISTRICT = re.compile(r"(?:开发|高新|园|新|景|片|城|社|小|辖|市|街|矿|林|牧|保护|功能|示范|试验|实验)区$")
+
+
+def _is_prefecture(text: str, city: str) -> bool:
+    text = fold(text)
+    districts = [
+        m for m in re.findall(re.escape(city) + r"(.{1,4}?区)", text) if not _NOT_A_DISTRICT.search(m)
+    ]
+    return bool(districts) or len(_CITY_CUES.findall(text)) > len(_COUNTY_CITY_CUES.findall(text))
 
 
 def _short_and_parent(name: str, level: str) -> tuple[str, str]:
@@ -491,6 +551,9 @@ def _body(
         elif name_hint:
             name = name_hint
             how.append(f"机关名称取自文件名“{name_hint}”")
+    if title and re.search(r"(?:省|市|县|区|旗|州|盟)$", name) and f"{name}人民政府" in fold(text):
+        # "三明市2021年…报告" published by the government the preamble names in full.
+        name = f"{name}人民政府"
     if year is None:
         periods = [years[0] for _, years in statistics_periods(text)]
         if periods:
@@ -517,7 +580,7 @@ def _body(
             "年度报告应以“机关全称＋年度＋政府信息公开工作年度报告”为标题。",
             location="标题",
         )
-    level = level_of(name)
+    level = level_of(name, "\n".join([text, *_paragraphs(sections[0])]))
     short, parent = _short_and_parent(name, level)
     return {"name": name, "short_name": short, "level": level, "parent": parent, "year": year}
 

@@ -8,6 +8,7 @@ page (its header rows repeated) is joined back into one.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,12 +35,12 @@ def read_pdf_blocks(path: Path) -> list[Block]:
     with pdfplumber.open(str(path)) as pdf:
         for page in pdf.pages:
             page = page.dedupe_chars()
-            tables = page.find_tables()
-            boxes = [t.bbox for t in tables]
+            boxes: list[tuple[float, float, float, float]] = []
             placed: list[tuple[float, int, tuple[str, Any]]] = []
-            for t in tables:
-                rows = tuple(tuple(cell_text(c or "") for c in row) for row in t.extract())
-                placed.append((t.bbox[1], 0, ("table", rows)))
+            for t in page.find_tables():
+                for bbox, rows in _table_pieces(t):
+                    boxes.append(bbox)
+                    placed.append((bbox[1], 0, ("table", rows)))
             for line in page.extract_text_lines(return_chars=False):
                 middle = (line["top"] + line["bottom"]) / 2
                 if any(b[1] <= middle <= b[3] and b[0] - 2 <= line["x0"] <= b[2] + 2 for b in boxes):
@@ -61,6 +62,45 @@ def read_pdf_blocks(path: Path) -> list[Block]:
             f"{path.name} 没有文字层（可能是扫描件或图片），无法读取。请提供 Word、网页或带文字的 PDF 版本。"
         )
     return _assemble(items, lines)
+
+
+def _table_pieces(table: Any) -> list[tuple[tuple[float, float, float, float], tuple[tuple[str, ...], ...]]]:
+    """A ruled table's rows that are a table, as runs of rows with their boxes.
+
+    Some reports print the whole page inside a frame, or rule every line of text: pdfplumber
+    then sees a "table" whose rows are the report's paragraphs. A row whose only text is in
+    its first cell and reads as prose or a section heading is text, not a table row; its
+    lines go back to the text layer (so "一、总体情况" is a heading again)."""
+    from .core import heading_index
+
+    texts = [tuple(cell_text(c or "") for c in row) for row in table.extract()]
+    single_column = all(sum(1 for c in row if c) <= 1 for row in texts)
+    pieces: list[tuple[tuple[float, float, float, float], tuple[tuple[str, ...], ...]]] = []
+    run: list[tuple[str, ...]] = []
+    box: list[float] = []
+
+    def close() -> None:
+        nonlocal run, box
+        if run:
+            pieces.append(((box[0], box[1], box[2], box[3]), tuple(run)))
+        run, box = [], []
+
+    for row, cells in zip(table.rows, texts, strict=True):
+        filled = [c for c in cells if c]
+        prose = len(filled) == 1 and bool(cells[0]) and (
+            single_column
+            or heading_index(cells[0]) is not None
+            or cells[0][-1] in "。；;！!？?"
+            or (len(cells[0]) >= 20 and re.search(r"[，,。]", cells[0]) is not None)
+        )
+        if prose or not filled and not run:
+            close()
+            continue
+        x0, top, x1, bottom = row.bbox
+        box = [min(box[0], x0), box[1], max(box[2], x1), bottom] if box else [x0, top, x1, bottom]
+        run.append(cells)
+    close()
+    return pieces
 
 
 def _mode(values: list[float]) -> float:

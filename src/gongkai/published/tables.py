@@ -247,7 +247,7 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
     pending: Row | None = None
     pending_key = ""
     columns: _Columns | None = None
-    flagged_2019 = False
+    undivided: Row | None = None
 
     def finish_pending() -> None:
         nonlocal pending
@@ -282,18 +282,11 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
         match = match_label(label, _REQUEST_ROWS, _REQUEST_VARIANTS)
         key_label = core_label(label)
         if match is None and key_label == _OTHER_HANDLING and row.numbers():
-            # 2019 format: （六）其他处理 was one row; its figures are what 3.其他 counts now.
-            match = ("other_other", False)
-            if not flagged_2019:
-                flagged_2019 = True
-                sink.deviation(
-                    "FD-7",
-                    "info",
-                    f"{name}第{row.number}行“{label}”按 2019 年试行格式印为一行，已计入“3.其他”；"
-                    "“1.申请人无正当理由逾期不补正…”“2.申请人逾期未按收费通知要求缴纳费用…”两行按 0 计。",
-                    "2021 年格式中“（六）其他处理”分为三行，请按新格式填报。",
-                    location=f"{name}第{row.number}行",
-                )
+            # （六）其他处理 printed as one undivided row (as in the 2019 format): its figures
+            # belong to none of the three rows the format has; those are not printed.
+            if undivided is None:
+                undivided = row
+            continue
         if match is None:
             if key_label in _REQUEST_GROUPS or any(w in fold(label) for w in _HEADER_WORDS):
                 continue
@@ -336,7 +329,7 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
     if columns is None:
         columns = _Columns(order)
     _zero_rows_deviation(sink, name, zero_rows, len(columns.keys))
-    _unprinted_request_rows(sink, rows, found)
+    _unprinted_request_rows(sink, rows, found, undivided)
 
 
 def _missing_columns(sink: Sink, columns: _Columns) -> None:
@@ -424,17 +417,39 @@ def _zero_rows_deviation(sink: Sink, name: str, zero_rows: dict[int, list[int]],
         )
 
 
-def _unprinted_request_rows(sink: Sink, rows: list[Row], found: dict[str, tuple[Row, _RowRead]]) -> None:
+_OTHER_HANDLING_KEYS = tuple(r.key for r in fmt.REQUEST_ROWS if fmt.OTHER_HANDLING in r.path)
+
+
+def _unprinted_request_rows(
+    sink: Sink, rows: list[Row], found: dict[str, tuple[Row, _RowRead]], undivided: Row | None
+) -> None:
     name = TABLE_NAMES["requests"]
     missing = [r for r in fmt.REQUEST_ROWS if r.key not in found]
     if not missing:
         return
+    merged = (
+        [r for r in missing if r.key in _OTHER_HANDLING_KEYS] if undivided is not None and found else []
+    )
     for r in missing:
         for col in fmt.REQUEST_COLUMNS:
             path = f"requests.{r.key}.{col.key}"
             is_total = col.key == "total" or r.kind == "results_total"
             sink.put(path, None if is_total else 0)
-            sink.unprinted(path, f"{name}（未印“{r.label}”行）")
+            why = f"印为一行的“{fmt.OTHER_HANDLING}”" if r in merged else f"未印“{r.label}”行"
+            sink.unprinted(path, f"{name}（{why}）")
+    if merged and undivided is not None:
+        sink.deviation(
+            "FD-6",
+            "warning",
+            f"{name}第{undivided.number}行“{undivided.label}”印为一行，"
+            "没有分为“1.申请人无正当理由逾期不补正…”“2.申请人逾期未按收费通知要求缴纳费用…”“3.其他”三行；"
+            "这三行按未印处理，依赖它们的核对（如（七）总计等于各结果行之和）不进行。",
+            "30号格式中“（六）其他处理”分为三行，请分别填写。",
+            location=f"{name}第{undivided.number}行",
+        )
+        missing = [r for r in missing if r not in merged]
+        if not missing:
+            return
     if not found:
         sink.deviation(
             "FD-1",
