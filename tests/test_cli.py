@@ -176,3 +176,41 @@ def test_python_dash_m_and_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr and "另存为" in proc.stderr
     helped = subprocess.run([sys.executable, "-m", "gongkai", "--help"], capture_output=True, text=True, timeout=120)
     assert helped.returncode == 0 and "年度报告" in helped.stdout
+
+
+def _help(*args: str, width: int = 100) -> str:
+    result = runner.invoke(app, [*args, "--help"], env={"COLUMNS": str(width), "TERMINAL_WIDTH": str(width)})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_command_list_gives_each_command_one_short_line():
+    import typer
+
+    output = _help()
+    assert "FD-" not in output  # the deviation table lives in `gongkai audit --help`
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Commands" in line)
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("╰"))
+    rows = [line.strip("│ ").split(None, 1) for line in lines[start + 1 : end]]
+    commands = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    # One row per command, no continuation rows: every summary fits on its line.
+    assert sorted(row[0] for row in rows) == commands, rows
+    for name, summary in rows:
+        assert _display_width(summary.strip()) <= 70, (name, summary)
+
+
+def test_audit_help_lists_every_format_deviation():
+    import re
+
+    from gongkai.published import DEVIATIONS
+
+    output = _help("audit", width=200)
+    for rule, text in DEVIATIONS.items():
+        assert re.search(rf"^\W*{re.escape(rule)}\s+{re.escape(text[:8])}", output, re.M), rule

@@ -89,7 +89,10 @@ def init_command(
     previous: PreviousOption = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="输出文件已存在时覆盖。")] = False,
 ) -> None:
-    """生成供乡镇、街道填写的标准填报表（Excel）；用 --orgs 为名单中的每个单位各生成一份。"""
+    """生成标准填报表（Excel）；用 --orgs 为名单中每个单位各生成一份。
+
+    用 --from 由 JSON（或已填的 .xlsx）生成，内容原样带入；用 --previous 带入上年数据。
+    """
     with _user_errors():
         if orgs is not None:
             result = distribute(orgs, output, year or default_year(), previous=previous, overwrite=overwrite)
@@ -131,7 +134,10 @@ def check_command(
     previous: PreviousOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出核对结果。")] = False,
 ) -> None:
-    """核对填报表：每条规则的错误和警告，标明工作表和单元格。退出码 0 无错误，1 有错误，2 无法读取。"""
+    """核对填报表：每条规则的错误和警告，标明工作表和单元格。
+
+    退出码 0 无错误（可有警告），1 有错误，2 无法读取。
+    """
     with _user_errors():
         report = read_report(file)
         last = read_report(previous) if previous else None
@@ -157,7 +163,10 @@ def render_command(
     pdf: PdfOption = False,
     html: HtmlOption = False,
 ) -> None:
-    """核对并生成官方格式的 Word 年度报告；有错误时不生成，并列出错误。"""
+    """核对并生成官方格式的 Word 年度报告（可另出 PDF、HTML）。
+
+    有错误时不生成，并列出错误；确认无误仍要生成的，加 --force。
+    """
     with _user_errors():
         try:
             result = render_file(
@@ -199,7 +208,11 @@ def batch_command(
     pdf: PdfOption = False,
     html: HtmlOption = False,
 ) -> None:
-    """县级批量处理：核对并生成文件夹中每个单位的报告，另出汇总表和核对报告。退出码 0 全部生成，1 部分未生成，2 全部无法读取。"""
+    """县级批量处理：逐个核对、生成报告，另出汇总表、汇总页和核对报告。
+
+    输出文件夹中有每个单位的 Word 报告、汇总.xlsx、汇总.html 和 核对报告.md。
+    退出码 0 全部生成，1 部分未生成，2 全部无法读取。
+    """
     with _user_errors(), _batch_progress() as progress:
         result = run_batch(
             directory,
@@ -252,7 +265,7 @@ def export_command(
         typer.Option("--output", "-o", help="输出的 JSON 文件；不指定则输出到屏幕。"),
     ] = None,
 ) -> None:
-    """把填报表导出为 JSON（规范数据键名），可用 gongkai init --from 还原。"""
+    """把填报表导出为 JSON（规范数据键名），可用 init --from 还原。"""
     with _user_errors():
         report = read_report(file)
         if output is None:

@@ -17,6 +17,17 @@ from .errors import GongkaiError
 from .importing import import_next_year, import_same_year
 from .published import DEVIATIONS
 
+AUDIT_HELP = "\n\n".join(
+    (
+        # The first paragraph is the command's one line in ``gongkai --help``; the rest shows
+        # only in ``gongkai audit --help``.
+        "核对已发布的报告（.txt/.docx/.html/.pdf），列出规则问题和格式偏差。",
+        "也可核对填报表或 JSON。文件夹中同一单位的上年报告自动用于跨年度核对，也可用 --previous 指定。"
+        "退出码 0 无错误，1 有错误，2 无法读取。",
+        "格式偏差编号：\n" + "\n".join(f"{rule}  {text}" for rule, text in DEVIATIONS.items()),
+    )
+)
+
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -63,16 +74,7 @@ def print_audit(result: AuditResult) -> None:
 def register(app: typer.Typer) -> None:
     """Add the published-report commands to ``app``."""
 
-    deviation_help = "；".join(f"{k} {v}" for k, v in DEVIATIONS.items())
-
-    @app.command(
-        "audit",
-        help=(
-            "核对已发布的年度报告（.txt、.docx、.html、.pdf，也可是填报表或 JSON）：逐条规则核对，并列出格式偏差。"
-            "文件夹中同一单位的上年报告自动用于跨年度核对。退出码 0 无错误，1 有错误，2 无法读取。"
-            f"格式偏差编号：{deviation_help}"
-        ),
-    )
+    @app.command("audit", help=AUDIT_HELP)
     def audit_command(
         path: Annotated[Path, typer.Argument(help="一份已发布的报告，或报告所在的文件夹。")],
         previous: Annotated[
@@ -116,7 +118,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="输出文件已存在时覆盖。")] = False,
     ) -> None:
-        """由已发布的报告生成填报表：默认为下一年度（带入上年结转、上年数据，上年文字作为批注仅供参考）；--same-year 为同一年度的可编辑填报表。"""
+        """由已发布的报告生成填报表（默认下一年度；--same-year 为同一年度）。
+
+        下一年度的填报表带入上年结转、上年数据，上年文字作为批注，仅供参考；
+        --same-year 生成与原报告同一年度、内容完全相同的可编辑填报表。
+        """
         with _user_errors():
             if same_year:
                 if year is not None:
