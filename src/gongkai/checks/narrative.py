@@ -1,4 +1,4 @@
-"""Rules on the staff's own text: R0-4 (the report year) and RN-1 … RN-9, RN-11.
+"""Rules on the staff's own text: R0-4 (the report year) and RN-1 … RN-9, RN-11 … RN-13.
 
 A narrative finding's path is the text field it was found in (e.g. ``overview.requests``);
 the message quotes the words and names the table cell with both numbers.
@@ -21,6 +21,7 @@ from .labels import (
     appeal_cell,
     finding,
     narrative_text,
+    proactive_cell,
     quote,
     request_cell,
 )
@@ -33,9 +34,11 @@ from .textfigures import (
     stated_fee_yuan,
     stated_part_counts,
     stated_sums,
+    states_all_concluded,
     states_no_applications,
     states_no_fee,
     statistics_periods,
+    table_two_figures,
     titled_years,
 )
 
@@ -64,6 +67,8 @@ def check_narrative(report: Report) -> list[Finding]:
         *check_stated_sums(report, texts),
         *check_channels(report),
         *check_fee_statement(report),
+        *check_table_two_figures(report, texts),
+        *check_requests_balance(report, texts),
     ]
     return _unique(findings)
 
@@ -140,11 +145,25 @@ _REQUEST_RULES: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+def own_names(report: Report) -> tuple[str, ...]:
+    """How the body names itself in its text: full and short name, and the name without
+    人民政府/办事处 ("东城街道" for 东城街道办事处)."""
+    names = {report.body.name, report.body.short_name}
+    for suffix in ("人民政府", "办事处", "管理委员会"):
+        names |= {n.removesuffix(suffix) for n in list(names) if n}
+    return tuple(n for n in names if n and len(n) >= 2)
+
+
+def _request_figures(report: Report, path: str, text: str) -> list[Figure]:
+    return request_figures(
+        text, report.body.year, in_requests_section=path == REQUESTS_ASPECT_PATH, own_names=own_names(report)
+    )
+
+
 def check_request_figures(report: Report, texts: dict[str, str]) -> list[Finding]:
     findings = []
-    year = report.body.year
     for path, text in texts.items():
-        for figure in request_figures(text, year, in_requests_section=path == REQUESTS_ASPECT_PATH):
+        for figure in _request_figures(report, path, text):
             found = _request_figure_finding(report, path, figure)
             if found is not None:
                 findings.append(found)
@@ -382,3 +401,96 @@ def _fee_statement_findings(report: Report, statement: str) -> Iterator[Finding]
 
 def _yuan(amount: Decimal) -> str:
     return format(amount.normalize(), "f")
+
+
+# --- RN-12 --------------------------------------------------------------------------------
+
+_TABLE_TWO_WHAT = {"issued": "制发", "repealed": "废止", "in_force": "现行有效"}
+
+
+def check_table_two_figures(report: Report, texts: dict[str, str]) -> list[Finding]:
+    """RN-12: the text's figures for documents and decisions agree with table 二."""
+    findings = []
+    unprinted = report.provenance.unprinted
+    for path, text in texts.items():
+        for figure in table_two_figures(text, report.body.year):
+            if figure.kind in unprinted:
+                continue  # the table never printed that cell: nothing to compare with
+            _, row, *rest = figure.kind.split(".")
+            field = rest[0] if rest else None
+            value = getattr(report.proactive, row)
+            table = int(getattr(value, field) if field else value)
+            if figure.value == table:
+                continue
+            what = _TABLE_TWO_WHAT[field] if field else "处理决定"
+            findings.append(
+                finding(
+                    report,
+                    "RN-12",
+                    "error",
+                    path,
+                    f"{NARRATIVE_FIELDS[path]}写有“{quote(figure.quote)}”（{what} {figure.value} 件），"
+                    f"但{proactive_cell(row, field)}为 {table}。",
+                    "文字所述规章、行政规范性文件的制发、废止、现行有效件数和行政许可、处罚、强制的"
+                    "处理决定数应与表二一致；如文字只说其中一部分，请写明范围。",
+                )
+            )
+    return findings
+
+
+# --- RN-13 --------------------------------------------------------------------------------
+
+_BALANCE_ROWS = ("new", "carried_over", "results_total", "carried_forward")
+
+
+def check_requests_balance(report: Report, texts: dict[str, str]) -> list[Finding]:
+    """RN-13: a report without table 三 must still balance its words.
+
+    新收 + 上年结转 = 办结 + 结转下年度, each figure as the text states it. A figure the
+    text leaves out may be any number ≥ 0, so only an imbalance no such number can mend
+    is reported. With table 三 printed, RN-1 … RN-4 compare each figure with it instead.
+    """
+    unprinted = report.provenance.unprinted
+    if not any(f"requests.{row}.total" in unprinted for row in _BALANCE_ROWS):
+        return []
+    findings = []
+    for path, text in texts.items():
+        stated: dict[str, Figure] = {}
+        for figure in _request_figures(report, path, text):
+            stated.setdefault(figure.kind, figure)
+        found = _balance_finding(report, path, text, stated)
+        if found is not None:
+            findings.append(found)
+    return findings
+
+
+def _balance_finding(report: Report, path: str, text: str, stated: dict[str, Figure]) -> Finding | None:
+    received, carried = stated.get("received"), stated.get("carried_over")
+    concluded, forward = stated.get("concluded"), stated.get("carried_forward")
+    if received is None or concluded is None:
+        return None
+    all_done = states_all_concluded(text)
+    forward_value = forward.value if forward is not None else (0 if all_done is not None else None)
+    left = received.value + (carried.value if carried is not None else 0)
+    left_open = carried is None and not received.includes_carried_over
+    right = concluded.value + (forward_value or 0)
+    right_open = forward_value is None
+    if left == right or (left < right and left_open) or (left > right and right_open):
+        return None
+    words = "；".join(quote(f.quote, 24) for f in (received, carried, concluded, forward) if f is not None)
+    if received.includes_carried_over:
+        carried_words = "（已含在收到数中）"
+    else:
+        carried_words = f" {carried.value} 件" if carried is not None else "（未写明）"
+    forward_words = f" {forward_value} 件" if forward_value is not None else "（未写明）"
+    if forward is None and all_done is not None:
+        forward_words += f"（“{quote(all_done, 16)}”）"
+    return finding(
+        report,
+        "RN-13",
+        "error",
+        path,
+        f"{NARRATIVE_FIELDS[path]}所述申请数不平衡（“{words}”）：新收 {received.value} 件 + 上年结转{carried_words}"
+        f" = {left}，办结 {concluded.value} 件 + 结转下年度{forward_words} = {right}。",
+        "本年新收与上年结转之和应等于本年办结与结转下年度继续办理之和；请核对文字中的各项件数。",
+    )

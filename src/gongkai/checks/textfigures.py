@@ -42,7 +42,50 @@ def sentences(text: str) -> list[str]:
 
 
 def clauses(sentence: str) -> list[str]:
-    return [c for c in re.split(f"[{_CLAUSE_END}]", sentence) if c]
+    """The sentence's clauses; punctuation inside brackets does not end one.
+
+    "部分公开（区分处理的，只计这一情形）1件" is one clause: the bracket names the part.
+    """
+    masked = mask_brackets(sentence)
+    found, start = [], 0
+    for i, ch in enumerate(masked):
+        if ch in _CLAUSE_END:
+            found.append(sentence[start:i])
+            start = i + 1
+    found.append(sentence[start:])
+    return [c for c in found if c]
+
+
+_OPEN, _CLOSE = "（(", "）)"
+# Stands in for punctuation inside brackets: never a clause or sentence end.
+_MASK = "\u2027"
+
+
+def bracket_spans(text: str) -> list[tuple[int, int]]:
+    """Outermost matched bracket pairs as (start, end) spans; an unclosed bracket is ignored."""
+    spans, depth, opened = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            if depth == 0:
+                opened = i
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((opened, i + 1))
+        elif ch in _SENTENCE_END and depth:
+            depth = 0  # a bracket never runs past its sentence: this one was not closed
+    return spans
+
+
+def mask_brackets(text: str) -> str:
+    """``text`` with clause punctuation inside brackets replaced (same length, same positions)."""
+    chars = list(text)
+    for start, end in bracket_spans(text):
+        for i in range(start + 1, end - 1):
+            if chars[i] in _CLAUSE_END:
+                chars[i] = _MASK
+    return "".join(chars)
 
 
 # --- numbers ----------------------------------------------------------------------------
@@ -103,9 +146,10 @@ _NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|[{_CN_CHARS}]+)"
 # A count is a number directly followed by a measure word. Not a count: ordinals (第二十条),
 # the tail of a longer number, and fixed phrases where the measure word is part of a word
 # (一件事, 条例, 一条龙, 条线).
+# 项 counts decisions ("行政许可554782项"); "第（一）项" is an ordinal.
 _COUNT = re.compile(
-    rf"(?<![第\d.{_CN_CHARS}])(?P<num>{_NUMBER})(?P<unit>件|条|篇|份|宗|起|例|个)"
-    r"(?!事|例|款|龙|线|路|街|规)"
+    rf"(?<![第\d.{_CN_CHARS}])(?<!第（)(?<!第\()(?P<num>{_NUMBER})(?P<unit>件|条|篇|份|宗|起|例|个|项)"
+    r"(?!事|例|款|龙|线|路|街|规|目)"
 )
 # Counting applications or appeals uses these measure words; 条 and 篇 count posts.
 CASE_UNITS = frozenset("件份宗起例")
@@ -136,7 +180,7 @@ def counts(text: str) -> list[Count]:
 # --- years ------------------------------------------------------------------------------
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
-_OTHER_YEAR_WORDS = re.compile(r"去年|上一?年(?!度?结转)|前年|同比|环比|比上|较上|较去")
+_OTHER_YEAR_WORDS = re.compile(r"去年|上一?年(?!度?(?:结转|转结|遗留))|前年|同比|环比|比上|较上|较去")
 
 
 def mentions_other_year(clause: str, years: set[int]) -> bool:
@@ -234,20 +278,44 @@ _REQUEST_KINDS: tuple[_FigureKind, ...] = (
     ),
     _FigureKind(
         "carried_over",
-        re.compile(r"上一?年度?结转|结转自?上一?年度?"),
+        re.compile(r"上一?年度?(?:结转|转结)|结转自?上一?年度?|上一?年度?遗留"),
         re.compile(_NOT_APPLICATIONS),
         (0, -1),
     ),
     _FigureKind(
-        "concluded", re.compile(r"办结|答复|办理完毕|处理完毕|回复"), re.compile(_NOT_APPLICATIONS + r"|结转")
+        "concluded",
+        re.compile(r"办结|答复|办理完毕|处理完毕|回复"),
+        # "另有2件顺延到下年度答复": a reply due next year is carried forward, not concluded.
+        re.compile(_NOT_APPLICATIONS + r"|结转|转下|转入|顺延|延期|延至|延到|下一?年度?|跨年"),
     ),
     _FigureKind(
         "carried_forward",
-        re.compile(r"结转(?:至|到|入)?下一?年度?|转入下一?年度?|结转(?:至|到|入)?(?:19|20)\d{2}年"),
+        re.compile(
+            r"结转(?:至|到|入)?下一?年度?|转入?(?:至|到)?下一?年度?|(?:顺延|延期|延)(?:至|到)?下一?年度?"
+            r"|(?:结转|顺延|延期)(?:至|到|入)?(?:19|20)\d{2}年"
+        ),
         re.compile(_NOT_APPLICATIONS),
         (0, 1),
     ),
 )
+# Who the figure is about. "区政府办受理5件" counts one office of a government, and
+# "收到法人或其他组织申请2件" one side of the applicants: neither is the body's total.
+# The body itself ("我局", "本机关", "全区", its own name) is not another office.
+_OTHER_OFFICE = re.compile(r"(?<![我本全该])(?:政府办|办公室|办公厅|部门|局(?!面)|委(?!托)|厅|街道|乡镇|各镇)")
+_PERSON_APPLICANTS = re.compile(r"公民|自然人|个人")
+_ORG_APPLICANTS = re.compile(r"法人|组织|企业|机构")
+
+
+def names_one_side_of_applicants(text: str) -> bool:
+    """The words name persons only or organisations only ("未收到法人或其他组织申请")."""
+    return bool(_PERSON_APPLICANTS.search(text)) != bool(_ORG_APPLICANTS.search(text))
+
+
+def _about_another_office(before: str, own_names: tuple[str, ...]) -> bool:
+    for name in own_names:
+        before = before.replace(name, "")
+    return _OTHER_OFFICE.search(before) is not None
+
 # The sentence must be about disclosure applications unless the field is (二)依申请公开.
 REQUEST_CONTEXT = re.compile(r"依申请|公开申请|申请公开|信息公开申请|政府信息公开")
 # "收到申请75件（含上年结转1件）": the received figure then counts the carried-over cases too.
@@ -266,18 +334,24 @@ def _count_near(clause: str, keyword: re.Match[str], units: frozenset[str]) -> C
     return before[-1] if before else None
 
 
-def request_figures(text: str, year: int, *, in_requests_section: bool) -> list[Figure]:
-    """Application figures: received (RN-1), carried over (RN-2), concluded (RN-3), forwarded (RN-4)."""
+def request_figures(
+    text: str, year: int, *, in_requests_section: bool, own_names: tuple[str, ...] = ()
+) -> list[Figure]:
+    """Application figures: received (RN-1), carried over (RN-2), concluded (RN-3), forwarded (RN-4).
+
+    ``own_names`` are the body's names: a clause whose subject is the body itself counts.
+    """
     figures: list[Figure] = []
+    names = tuple(sorted((n for n in own_names if n), key=len, reverse=True))
     for sentence in sentences(text):
         if not in_requests_section and not REQUEST_CONTEXT.search(sentence):
             continue
         for clause in clauses(sentence):
-            figures.extend(_clause_request_figures(clause, year))
+            figures.extend(_clause_request_figures(clause, year, names))
     return figures
 
 
-def _clause_request_figures(clause: str, year: int) -> Iterator[Figure]:
+def _clause_request_figures(clause: str, year: int, own_names: tuple[str, ...] = ()) -> Iterator[Figure]:
     note = _INCLUDES_CARRIED.search(clause)
     # One count answers one keyword: in "收到并答复申请18件" or "上年结转1件已办结" the count
     # belongs to the first figure, and the second states no number of its own.
@@ -292,6 +366,10 @@ def _clause_request_figures(clause: str, year: int) -> Iterator[Figure]:
         if spec.needs_application and "申请" not in text:
             continue
         if mentions_other_year(text, {year + k for k in spec.year_offsets}):
+            continue
+        if _about_another_office(text[: keyword.start()], own_names):
+            continue
+        if spec.kind == "received" and names_one_side_of_applicants(text):
             continue
         count = _count_near(text, keyword, CASE_UNITS)
         if count is None:
@@ -363,8 +441,12 @@ def states_no_applications(text: str, year: int) -> str | None:
     for sentence in sentences(text):
         for clause in clauses(sentence):
             m = _NO_APPLICATIONS.search(clause)
-            if m and not _NOT_APPLICATIONS_RE.search(clause) and not mentions_other_year(clause, {year}):
-                return clause
+            if m is None or _NOT_APPLICATIONS_RE.search(clause) or mentions_other_year(clause, {year}):
+                continue
+            # "未收到法人或其他组织…申请" leaves open that persons applied.
+            if names_one_side_of_applicants(m[0]):
+                continue
+            return clause
     return None
 
 
@@ -408,57 +490,115 @@ def stated_sums(text: str) -> list[StatedSum]:
 
 
 def _paragraph_sums(para: str) -> Iterator[StatedSum]:
+    # Punctuation inside brackets ("部分公开（区分处理的，只计这一情形）3件") ends nothing.
+    masked = mask_brackets(para)
+    brackets = bracket_spans(para)
     all_counts = [c for c in counts(para) if c.unit in _SUM_UNITS]
     for marker in _BREAKDOWN.finditer(para):
         if _SELECTION_BEFORE.search(para[: marker.start()]):
             continue
         nested = marker[0] != "其中"
-        # A nested list ("包括…") runs to the end of its ；-clause, a 其中 list to the sentence end.
-        stop = "；;。！？!?" if nested else "。！？!?"
-        end = _find_any(para, stop, marker.end())
+        # A nested list ("包括…") runs to the end of its ；-clause; a 其中 list too, unless
+        # that ； closes a nested list inside it ("其中，网站69条，包括…52条；公众号640条").
+        end = _find_any(masked, "；;。！？!?", marker.end())
+        if not nested:
+            end = _list_end(masked, marker.end())
         # "…其他1件；另有上年结转申请2件": a clause starting 另有/此外 is outside the list.
-        aside = _ASIDE.search(para, marker.end(), end)
+        aside = _ASIDE.search(masked, marker.end(), end)
         end = aside.start() if aside else end
         # The total is the last count before the marker: in the same clause group for a
         # nested list; in the same sentence, else the previous one, for 其中 ("709条…。其中，…").
-        start = _rfind_any(para, stop, marker.start())
+        stop = "；;。！？!?" if nested else "。！？!?"
+        start = _rfind_any(masked, stop, marker.start())
         if not nested and not any(start < c.start and c.end <= marker.start() for c in all_counts):
-            start = _rfind_any(para, stop, start) if start >= 0 else start
+            start = _rfind_any(masked, stop, start) if start >= 0 else start
         before = [c for c in all_counts if start < c.start and c.end <= marker.start()]
+        # A count inside brackets is a note on its neighbour, not the list's total.
+        before = [c for c in before if not _inside(c.start, brackets)]
         if not before:
             continue
         total = before[-1]
-        if _shares_its_clause(para, total, all_counts):
+        if _shares_its_clause(masked, total, all_counts):
             continue
-        inner = [] if nested else _nested_spans(para, marker.end(), end)
+        inner = [] if nested else _nested_spans(masked, marker.end(), end)
+        # A count in brackets inside the list ("予以公开10件（含网上申请2件）") is a note on a part.
+        notes = [(a, b) for a, b in brackets if not a <= marker.start() < b]
         parts = [
             c
             for c in all_counts
             if marker.end() <= c.start < end
             and c.unit == total.unit
-            and not any(x <= c.start < y for x, y in inner)
+            and not any(x <= c.start < y for x, y in (*inner, *notes))
         ]
+        parts = _same_subject(masked, total, parts)
         if not parts:
             continue
-        tail = para[parts[-1].end : _find_any(para, "，,；;。！？!?、", parts[-1].end)]
+        tail = para[parts[-1].end : _find_any(masked, "，,；;。！？!?、", parts[-1].end)]
         if _SELECTION_AFTER.search(tail):
             continue
         yield StatedSum(total.value, tuple(p.value for p in parts), total.unit, para[total.start : end])
 
 
-def _shares_its_clause(para: str, total: Count, all_counts: list[Count]) -> bool:
+def _list_end(masked: str, start: int) -> int:
+    """Where a 其中 list starting at ``start`` ends: the sentence end or a ； that ends it."""
+    sentence_end = _find_any(masked, "。！？!?", start)
+    clause_start = start
+    while True:
+        semicolon = _find_any(masked, "；;", clause_start)
+        if semicolon >= sentence_end:
+            return sentence_end
+        if not re.search(r"包括|包含|分别为", masked[clause_start:semicolon]):
+            return semicolon
+        clause_start = semicolon + 1
+
+
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a < position < b for a, b in spans)
+
+
+# What a count is about, where a list can run into the next subject: a 复议 breakdown
+# followed by the 诉讼 one, posts followed by complaints or messages.
+_SUBJECTS: dict[str, re.Pattern[str]] = {
+    "review": re.compile(r"复议"),
+    "litigation": re.compile(r"诉讼|起诉"),
+    "interaction": re.compile(r"投诉|举报|咨询|留言|信访|诉求|来电|来信|意见建议|建议|提案|评论|回复"),
+}
+
+
+def _segment(masked: str, count: Count) -> str:
+    """The ，、；-delimited words a count stands in."""
+    seps = "，,；;。！？!?、"
+    return masked[_rfind_any(masked, seps, count.start) + 1 : _find_any(masked, seps, count.end)]
+
+
+def _subjects(words: str) -> set[str]:
+    return {name for name, pattern in _SUBJECTS.items() if pattern.search(words)}
+
+
+def _same_subject(masked: str, total: Count, parts: list[Count]) -> list[Count]:
+    """The parts up to the first one about another subject than the total's."""
+    own = _subjects(_segment(masked, total))
+    kept: list[Count] = []
+    for part in parts:
+        if _subjects(_segment(masked, part)) - own:
+            break
+        kept.append(part)
+    return kept
+
+
+def _shares_its_clause(masked: str, total: Count, all_counts: list[Count]) -> bool:
     """With two counts side by side ("复议5件、诉讼2件，其中…") the list's total is unclear."""
-    start = _rfind_any(para, "，,；;。！？!?", total.start)
-    end = _find_any(para, "，,；;。！？!?", total.end)
+    start = _rfind_any(masked, "，,；;。！？!?", total.start)
+    end = _find_any(masked, "，,；;。！？!?", total.end)
     return sum(1 for c in all_counts if start < c.start < end and c.unit == total.unit) > 1
 
 
-def _nested_spans(para: str, start: int, end: int) -> list[tuple[int, int]]:
+def _nested_spans(masked: str, start: int, end: int) -> list[tuple[int, int]]:
     """Spans of "包括…" lists inside a 其中 list; their counts belong to the nested sum."""
     spans = []
-    for m in re.finditer(r"包括|包含|分别为", para[start:end]):
+    for m in re.finditer(r"包括|包含|分别为", masked[start:end]):
         a = start + m.start()
-        spans.append((a, _find_any(para, "；;。！？!?", a)))
+        spans.append((a, _find_any(masked, "；;。！？!?", a)))
     return spans
 
 
@@ -500,4 +640,148 @@ def stated_fee_yuan(text: str) -> tuple[str, Decimal] | None:
 
 
 def mentions_fee(text: str) -> bool:
-    return "处理费" in normalise(text)
+    """The text says something about the 信息处理费 ("未收取任何费用" is such a statement)."""
+    return "处理费" in normalise(text) or states_no_fee(text) is not None
+
+
+# --- table 二 figures in the text (RN-12) --------------------------------------------------
+
+# Which document a clause is about; "规章制度" are internal rules, not 规章.
+_DOCUMENT_SUBJECTS: dict[str, re.Pattern[str]] = {
+    "regulations": re.compile(r"规章(?!制度)"),
+    "normative_documents": re.compile(r"规范性文件"),
+}
+_DOCUMENT_FIELDS: dict[str, re.Pattern[str]] = {
+    "issued": re.compile(r"制发|印发|出台|制定"),
+    "repealed": re.compile(r"废止"),
+    "in_force": re.compile(r"现行有效"),
+}
+_DECISION_SUBJECTS: dict[str, re.Pattern[str]] = {
+    "licensing": re.compile(r"行政许可"),
+    "penalties": re.compile(r"行政处罚"),
+    "coercive_measures": re.compile(r"行政强制"),
+}
+DOCUMENT_UNITS = frozenset("件份个部")
+DECISION_UNITS = frozenset("件项宗起个例")
+# A figure for several years, a plan, or something else about the subject (its posts,
+# catalogue items, applications, appeals) is not the table's figure for the year.
+_NOT_THIS_YEARS_DOCUMENTS = re.compile(r"累计|历年|以来|拟|计划|将|征求意见|草案|解读|备案")
+_NOT_DECISIONS = re.compile(
+    r"信息|公示|公开|清单|事项|目录|复议|诉讼|申请|受理|咨询|听证|培训|累计|历年|以来|计划|拟"
+)
+# A segment of a clause: bracket notes and 、-lists are split too ("13件（现行有效8件，废止5件）").
+_SEGMENT_END = "，,；;：:、（）()"
+_RESPECTIVELY = re.compile(r"分别(?:为|是)?")
+
+
+def table_two_figures(text: str, year: int) -> list[Figure]:
+    """Figures the text states for table 二: kind is the table's path ("proactive.licensing").
+
+    Documents (制发/废止/现行有效 of 规章 or 行政规范性文件) and decisions (行政许可/处罚/强制).
+    A 现行有效 figure inside a breakdown ("转换13件（现行有效8件…）") is the status of those
+    documents, not the stock, and is left out; a repeal is a repeal this year wherever stated.
+    """
+    figures: list[Figure] = []
+    for sentence in sentences(text):
+        figures.extend(_document_figures(sentence, year))
+        figures.extend(_decision_figures(sentence, year))
+    return figures
+
+
+def _segments(sentence: str) -> Iterator[tuple[int, str]]:
+    start = 0
+    for i, ch in enumerate(sentence + "。"):
+        if ch in _SEGMENT_END or i == len(sentence):
+            if i > start:
+                yield start, sentence[start:i]
+            start = i + 1
+
+
+def _document_figures(sentence: str, year: int) -> Iterator[Figure]:
+    mentions = sorted(
+        (m.start(), key) for key, pattern in _DOCUMENT_SUBJECTS.items() for m in pattern.finditer(sentence)
+    )
+    if not mentions:
+        return
+    brackets = bracket_spans(sentence)
+    for start, segment in _segments(sentence):
+        if _NOT_THIS_YEARS_DOCUMENTS.search(segment) or mentions_other_year(segment, {year}):
+            continue
+        named = {key for key, pattern in _DOCUMENT_SUBJECTS.items() if pattern.search(segment)}
+        if len(named) > 1:
+            continue  # "规章和规范性文件5件": which one is unclear
+        earlier = [key for pos, key in mentions if pos < start + len(segment)]
+        subject = next(iter(named)) if named else (earlier[-1] if earlier else None)
+        if subject is None:
+            continue
+        for field, pattern in _DOCUMENT_FIELDS.items():
+            keyword = pattern.search(segment)
+            if keyword is None:
+                continue
+            if field == "in_force" and _in_breakdown(sentence, start, brackets):
+                continue
+            count = _count_near(segment, keyword, DOCUMENT_UNITS)
+            if count is not None:
+                yield Figure(f"proactive.{subject}.{field}", count.value, _clause_around(sentence, start))
+                break
+
+
+def _in_breakdown(sentence: str, start: int, brackets: list[tuple[int, int]]) -> bool:
+    """The segment at ``start`` is a part of another count's breakdown (in brackets or after 其中/含)."""
+    if _inside(start, brackets):
+        return True
+    clause_start = _rfind_any(mask_brackets(sentence), _CLAUSE_END, start) + 1
+    return re.search(r"其中|含|包括", sentence[clause_start:start]) is not None
+
+
+def _clause_around(sentence: str, start: int) -> str:
+    masked = mask_brackets(sentence)
+    return sentence[_rfind_any(masked, _CLAUSE_END, start) + 1 : _find_any(masked, _CLAUSE_END, start)]
+
+
+def _decision_figures(sentence: str, year: int) -> Iterator[Figure]:
+    for clause in clauses(sentence):
+        if _NOT_DECISIONS.search(clause) or mentions_other_year(clause, {year}):
+            continue
+        respectively = _RESPECTIVELY.search(clause)
+        if respectively:
+            yield from _respective_decisions(clause, respectively)
+            continue
+        for part in clause.split("、"):
+            named = [(m, key) for key, p in _DECISION_SUBJECTS.items() if (m := p.search(part))]
+            if len(named) != 1:
+                continue  # none, or "行政许可和行政处罚共30件": whose count is unclear
+            keyword, key = named[0]
+            cases = [c for c in counts(part) if c.unit in DECISION_UNITS and c.start >= keyword.end()]
+            if cases:
+                yield Figure(f"proactive.{key}", cases[0].value, clause)
+
+
+def _respective_decisions(clause: str, respectively: re.Match[str]) -> Iterator[Figure]:
+    """"行政许可、行政处罚、行政强制决定分别为5项、3项和1项": the n-th count is the n-th subject's."""
+    head, tail = clause[: respectively.start()], clause[respectively.end() :]
+    named = sorted((m.start(), key) for key, p in _DECISION_SUBJECTS.items() for m in p.finditer(head))
+    values = [c for c in counts(tail) if c.unit in DECISION_UNITS]
+    if len(named) != len(values) or len({key for _, key in named}) != len(named):
+        return
+    for (_, key), count in zip(named, values, strict=True):
+        yield Figure(f"proactive.{key}", count.value, clause)
+
+
+# --- the requests balance in words (RN-13) -------------------------------------------------
+
+# "均已办结", "全部按时答复", "办结率100%": nothing is left for next year.
+_ALL_CONCLUDED = re.compile(
+    r"(?:均|全部|都)(?:已|已经)?(?:按时|依法|按期|在法定期限内)?(?:予以)?(?:办结|答复|办理完毕)|办结率(?:为|达|达到)?100%"
+)
+
+
+def states_all_concluded(text: str) -> str | None:
+    """The clause saying every application was concluded, if the text says so."""
+    for sentence in sentences(text):
+        if not REQUEST_CONTEXT.search(sentence) and "申请" not in sentence:
+            continue
+        for clause in clauses(sentence):
+            if _ALL_CONCLUDED.search(clause) and not _NOT_APPLICATIONS_RE.search(clause):
+                return clause
+    return None
