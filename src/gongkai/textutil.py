@@ -43,3 +43,25 @@ def normalise_number_text(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text)
     return re.sub(r"[\s,]", "", text)
+
+
+# Excel and WPS store characters of a cell's text that XML would mangle as ``_xHHHH_`` (UTF-16
+# code units), and an underscore that starts such a sequence as ``_x005F_``; so
+# ``_x005F_x000D_`` is the typed text "_x000D_". One left-to-right pass decodes both right.
+_OOXML_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+_SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+
+
+def workbook_text(text: str) -> str:
+    """Text as a workbook stores it, as the clerk typed it: ``_xHHHH_`` escapes decoded (a
+    character outside the BMP arrives as two escaped surrogates and is rejoined), a vertical
+    tab (Word's manual line break, pasted into a cell) made a line break, then
+    :func:`clean_text` (line breaks to ``\\n``, what XML forbids dropped).
+
+    Every text read from a workbook goes through here exactly once: decoding twice would turn
+    a typed "_x000D_" into a line break.
+    """
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+        text = _SURROGATE_PAIR.sub(lambda m: m.group().encode("utf-16-le", "surrogatepass").decode("utf-16-le"), text)
+    return clean_text(text.replace("\x0b", "\n"))

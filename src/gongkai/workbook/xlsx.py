@@ -1,0 +1,291 @@
+"""Cells of an .xlsx package that passed the guard (:mod:`gongkai.package`), parsed with lxml.
+
+openpyxl's read-only reader spent most of a read in Python-level XML parsing (defusedxml falls
+back to the pure-Python expat tree builder); this reads the few parts a report needs —
+workbook.xml and its rels, sharedStrings, styles (which cells are dates), the sheets asked
+for, docProps/custom.xml — with lxml's C parser, a few milliseconds a workbook.
+
+The values and data types are openpyxl's, so the reader's semantics do not depend on which
+of the two parsed the file: ``n`` (int or float), ``s`` (text), ``b`` (bool), ``d`` (date or
+time, from a date number format), ``e`` (error text), ``f`` (the formula, ``"=SUM(…)"``,
+shared formulas translated to their cell). Every text goes through
+:func:`gongkai.textutil.workbook_text` once, here: ``_xHHHH_`` escapes decoded.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+from openpyxl.formula.translate import Translator
+from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+from ..errors import UnreadableInputError
+from ..package import Package
+from ..textutil import workbook_text
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+OFFICE_DOCUMENT = "/officeDocument"
+ROW, CELL, VALUE, FORMULA, INLINE = (f"{MAIN}{t}" for t in ("row", "c", "v", "f", "is"))
+TEXT, RUN = f"{MAIN}t", f"{MAIN}r"
+CUSTOM_PROPS = "docProps/custom.xml"
+
+Cell = tuple[Any, str]  # (value, data type)
+Bounds = tuple[int, int, int, int]  # top row, left column, bottom row, right column
+
+
+class Book:
+    """The sheets of a checked .xlsx package, read on demand, each sheet parsed once."""
+
+    def __init__(self, package: Package) -> None:
+        self.package = package
+        self._part = _workbook_part(package)
+        root = package.xml(self._part)
+        props = root.find(f"{MAIN}workbookPr")
+        date1904 = props is not None and props.get("date1904", "").lower() in ("1", "true")
+        self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
+        rels = _relationships(package, self._part)
+        self._sheets: dict[str, str] = {}
+        sheets = root.find(f"{MAIN}sheets")
+        for sheet in sheets.iterchildren(f"{MAIN}sheet") if sheets is not None else ():
+            rid = sheet.get(f"{DOC_REL}id")
+            if not rid:
+                continue
+            if rid not in rels:
+                raise self._damaged(self._part, f"工作表“{sheet.get('name')}”的关系 {rid} 不存在")
+            kind, target = rels[rid]
+            if target in package and "chartsheet" not in kind:
+                self._sheets[sheet.get("name", "")] = target
+        self._shared_path = _related(rels, "/sharedStrings", "xl/sharedStrings.xml", package)
+        self._styles_path = _related(rels, "/styles", "xl/styles.xml", package)
+        self._strings: list[str] | None = None
+        self._dates: tuple[frozenset[int], frozenset[int]] | None = None
+        self._parsed: dict[tuple[str, bool, Bounds | None], dict[tuple[int, int], Cell]] = {}
+
+    @property
+    def name(self) -> str:
+        return self.package.name
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return list(self._sheets)
+
+    def cells(self, sheet: str, first: str, last: str) -> dict[str, Cell]:
+        """Every non-empty cell of ``sheet`` between two corners: address -> (value, type).
+        Formulas are kept as formulas (their cached values are never read)."""
+        top, left = coordinate_to_tuple(first)
+        bottom, right = coordinate_to_tuple(last)
+        cells = self._sheet(sheet, data_only=False, bounds=(top, left, bottom, right))
+        return {
+            f"{get_column_letter(col)}{row}": cell
+            for (row, col), cell in cells.items()
+            if cell[0] is not None
+        }
+
+    def rows(self, index: int = 0) -> Iterator[list[Any]]:
+        """The values of the ``index``-th sheet row by row from row 1, as Excel last computed
+        them (a formula gives its cached value), each row as wide as the widest: a list's
+        line numbers stay the ones the clerk sees."""
+        cells = self._sheet(self.sheetnames[index], data_only=True, bounds=None)
+        if not cells:
+            return
+        height = max(row for row, _ in cells)
+        width = max(col for _, col in cells)
+        for row in range(1, height + 1):
+            yield [cells.get((row, col), (None, "n"))[0] for col in range(1, width + 1)]
+
+    def custom_property(self, name: str) -> str | None:
+        if CUSTOM_PROPS not in self.package:
+            return None
+        for prop in self.package.xml(CUSTOM_PROPS).iterchildren(f"{CUSTOM}property"):
+            if prop.get("name") == name:
+                value = next(prop.iterchildren(), None)
+                return value.text if value is not None else None
+        return None
+
+    # --- parsing ----------------------------------------------------------------------------
+
+    def _damaged(self, part: str, what: str) -> UnreadableInputError:
+        return UnreadableInputError(
+            f"文件 {self.name} 的部件 {part} 已损坏（{what}），无法按 Excel 工作簿读取。"
+            "请在 Excel 或 WPS 中打开检查，另存为 .xlsx 后再试。"
+        )
+
+    def _sheet(self, sheet: str, *, data_only: bool, bounds: Bounds | None) -> dict[tuple[int, int], Cell]:
+        key = (sheet, data_only, bounds)
+        if key not in self._parsed:
+            part = self._sheets[sheet]
+            self._parsed[key] = _SheetParser(self, part, data_only).parse(self.package.xml(part), bounds)
+        return self._parsed[key]
+
+    def shared_string(self, index: str, part: str, where: str) -> str:
+        if self._strings is None:
+            self._strings = []
+            if self._shared_path is not None:
+                root = self.package.xml(self._shared_path)
+                self._strings = [workbook_text(_rich_text(si)) for si in root.iterchildren(f"{MAIN}si")]
+        try:
+            return self._strings[int(index)]
+        except (ValueError, IndexError):
+            raise self._damaged(part, f"单元格 {where} 引用的共享字符串 {index} 不存在") from None
+
+    def date_styles(self) -> tuple[frozenset[int], frozenset[int]]:
+        """Cell style indexes whose number format shows a date, and those showing a duration;
+        decided as openpyxl decides it (custom formats equal to a built-in one are built-in)."""
+        if self._dates is None:
+            dates: set[int] = set()
+            durations: set[int] = set()
+            if self._styles_path is not None:
+                root = self.package.xml(self._styles_path)
+                custom = {
+                    int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "")
+                    for fmt in root.iterfind(f"{MAIN}numFmts/{MAIN}numFmt")
+                }
+                for index, xf in enumerate(root.iterfind(f"{MAIN}cellXfs/{MAIN}xf")):
+                    number = int(xf.get("numFmtId", "0"))
+                    code = custom[number] if number in custom else builtin_format_code(number)
+                    if is_date_format(code):
+                        dates.add(index)
+                    if is_timedelta_format(code):
+                        durations.add(index)
+            self._dates = (frozenset(dates), frozenset(durations))
+        return self._dates
+
+
+class _SheetParser:
+    def __init__(self, book: Book, part: str, data_only: bool) -> None:
+        self.book = book
+        self.part = part
+        self.data_only = data_only
+        self.shared_formulae: dict[str, Translator] = {}
+
+    def parse(self, root: etree._Element, bounds: Bounds | None) -> dict[tuple[int, int], Cell]:
+        """The cells inside ``bounds`` (all when None). Cells outside are located but not
+        converted: a standard sheet is mostly labels the reader never looks at. A shared
+        formula's anchor is always read, since cells inside may refer to it."""
+        top, left, bottom, right = bounds or (1, 1, 1 << 20, 1 << 14)
+        out: dict[tuple[int, int], Cell] = {}
+        data = root.find(f"{MAIN}sheetData")
+        if data is None:
+            return out
+        row_number = 0
+        for row in data.iterchildren(ROW):
+            try:
+                row_number = int(row.get("r") or row_number + 1)
+            except ValueError:
+                raise self.book._damaged(self.part, f"行号 {row.get('r')} 无效") from None
+            column = 0
+            for cell in row.iterchildren(CELL):
+                where = cell.get("r")
+                try:
+                    if where:
+                        row_number, column = coordinate_to_tuple(where)
+                    else:
+                        column += 1
+                        where = f"{get_column_letter(column)}{row_number}"
+                    if top <= row_number <= bottom and left <= column <= right:
+                        out[(row_number, column)] = self.value(cell, where)
+                    elif not self.data_only and cell.find(FORMULA) is not None:
+                        self.formula(cell.find(FORMULA), where)
+                except UnreadableInputError:
+                    raise
+                except (ValueError, TypeError, OverflowError, IndexError, KeyError) as exc:
+                    raise self.book._damaged(self.part, f"单元格 {where} 的内容无法识别：{exc}") from exc
+        return out
+
+    def value(self, cell: etree._Element, where: str) -> Cell:
+        kind = cell.get("t", "n")
+        if not self.data_only:
+            formula = cell.find(FORMULA)
+            if formula is not None:
+                return self.formula(formula, where), "f"
+        if kind == "inlineStr":
+            inline = cell.find(INLINE)
+            return (None, kind) if inline is None else (workbook_text(_rich_text(inline)), "s")
+        value = cell.findtext(VALUE) or None
+        if value is None:
+            return None, kind
+        if kind == "n":
+            number = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+            style = int(cell.get("s") or 0)
+            dates, durations = self.book.date_styles() if style else (frozenset(), frozenset())
+            if style in dates:
+                try:
+                    return from_excel(number, self.book.epoch, timedelta=style in durations), "d"
+                except (OverflowError, ValueError):
+                    return "#VALUE!", "e"
+            return number, "n"
+        if kind == "s":
+            return self.book.shared_string(value, self.part, where), "s"
+        if kind == "b":
+            return bool(int(value)), "b"
+        if kind == "str":
+            return workbook_text(value), "s"
+        if kind == "d":
+            return from_ISO8601(value), "d"
+        return value, kind
+
+    def formula(self, formula: etree._Element, where: str) -> Any:
+        # As openpyxl's WorkSheetParser.parse_formula: the rest of a shared formula's range
+        # holds only its index, so the formula is translated from where it was written.
+        kind = formula.get("t")
+        value = "=" + (formula.text or "")
+        if kind == "array":
+            return ArrayFormula(ref=formula.get("ref"), text=value)
+        if kind == "shared":
+            index = formula.get("si", "")
+            if index in self.shared_formulae:
+                return self.shared_formulae[index].translate_formula(where)
+            if value != "=":
+                self.shared_formulae[index] = Translator(value, where)
+        elif kind == "dataTable":
+            return DataTableFormula(**dict(formula.attrib))
+        return value
+
+
+def _rich_text(node: etree._Element) -> str:
+    """A string item's text without formatting: the plain ``t`` and every run's ``t``
+    (phonetic guides left out), as openpyxl's ``Text.content``."""
+    plain = node.find(TEXT)
+    parts = [plain.text or ""] if plain is not None else []
+    parts += [run.findtext(TEXT) or "" for run in node.iterchildren(RUN)]
+    return "".join(parts)
+
+
+def _workbook_part(package: Package) -> str:
+    if "_rels/.rels" in package:
+        for kind, target in _relationships(package, "").values():
+            if kind.endswith(OFFICE_DOCUMENT) and target in package:
+                return target
+    return "xl/workbook.xml"
+
+
+def _relationships(package: Package, source: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id -> (type, target part), targets resolved to member names."""
+    folder, name = posixpath.split(source)
+    rels = posixpath.join(folder, "_rels", f"{name}.rels")
+    if rels not in package:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for rel in package.xml(rels).iterchildren(f"{RELS}Relationship"):
+        if rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        out[rel.get("Id", "")] = (rel.get("Type", ""), posixpath.normpath(path))
+    return out
+
+
+def _related(rels: dict[str, tuple[str, str]], kind: str, default: str, package: Package) -> str | None:
+    for rel_kind, target in rels.values():
+        if rel_kind.endswith(kind) and target in package:
+            return target
+    return default if default in package else None
