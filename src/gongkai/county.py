@@ -8,20 +8,22 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from pydantic import ValidationError
 
 from . import format as fmt
 from .errors import GongkaiError, UnreadableInputError
 from .model import Body, LastYear, Report
+from .package import open_package
 from .reading import read_report
 from .rendering import safe_filename
 from .workbook import write_workbook
+from .workbook.xlsx import Book
 
 REPORT_SUFFIXES = (".xlsx", ".json")
 
@@ -133,15 +135,13 @@ def _org_rows(path: Path) -> Iterator[list[object]]:
             raise UnreadableInputError(f"单位名单 {path.name} 的编码无法识别，请另存为 UTF-8 编码的 CSV。")
         yield from csv.reader(io.StringIO(text))
     elif suffix == ".xlsx":
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:
-            raise UnreadableInputError(f"无法读取单位名单 {path.name}：文件已损坏或不是 .xlsx 工作簿。") from exc
-        try:
-            for row in wb.worksheets[0].iter_rows(values_only=True):
-                yield list(row)
-        finally:
-            wb.close()
+        if not zipfile.is_zipfile(path):
+            raise UnreadableInputError(f"无法读取单位名单 {path.name}：文件已损坏或不是 .xlsx 工作簿。")
+        # The same guarded, escape-decoding reader as a report's workbook.
+        book = Book(open_package(path))
+        if not book.sheetnames:
+            raise UnreadableInputError(f"无法读取单位名单 {path.name}：工作簿中没有工作表。")
+        yield from book.rows(0)
     else:
         raise UnreadableInputError(f"单位名单 {path.name} 应为 .xlsx 或 .csv 文件。")
 

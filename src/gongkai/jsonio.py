@@ -25,11 +25,12 @@ def write_json(report: Report, path: str | Path) -> Path:
     return path
 
 
-def read_json(path: str | Path) -> Report:
-    """Read a report written by :func:`write_json` (or by any tool using the canonical keys)."""
-    path = Path(path)
+def read_json(source: str | Path | bytes, name: str | None = None) -> Report:
+    """Read a report written by :func:`write_json` (or by any tool using the canonical keys),
+    from a path or from the file's bytes (an upload) shown in messages as ``name``."""
+    path = Path(name or "上传的文件.json") if isinstance(source, bytes) else Path(source)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = source.decode("utf-8-sig") if isinstance(source, bytes) else path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise UnreadableInputError(f"找不到文件 {path}，请检查文件名和路径。") from exc
     except (OSError, UnicodeDecodeError) as exc:

@@ -10,12 +10,16 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 
+from ..package import open_package
 from .blocks import Block, Paragraph, Table
 from .cells import cell_text
 
 
 def read_docx_blocks(path: Path) -> list[Block]:
-    document = docx.Document(str(path))
+    # python-docx parses every part it opens: the guard refuses bombs and DTDs first, and
+    # python-docx then reads only the members the guard checked.
+    package = open_package(path, resave="请确认文件来源，用 Word 或 WPS 打开后另存为 .docx 再试。")
+    document = docx.Document(package.read_stream())
     return list(_body_blocks(document.element.body, document))
 
 

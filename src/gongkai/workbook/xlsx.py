@@ -146,11 +146,11 @@ class Book:
             if self._styles_path is not None:
                 root = self.package.xml(self._styles_path)
                 custom = {
-                    int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "")
+                    _number(fmt.get("numFmtId"), self, self._styles_path): fmt.get("formatCode", "")
                     for fmt in root.iterfind(f"{MAIN}numFmts/{MAIN}numFmt")
                 }
                 for index, xf in enumerate(root.iterfind(f"{MAIN}cellXfs/{MAIN}xf")):
-                    number = int(xf.get("numFmtId", "0"))
+                    number = _number(xf.get("numFmtId"), self, self._styles_path)
                     code = custom[number] if number in custom else builtin_format_code(number)
                     if is_date_format(code):
                         dates.add(index)
@@ -249,6 +249,13 @@ class _SheetParser:
         elif kind == "dataTable":
             return DataTableFormula(**dict(formula.attrib))
         return value
+
+
+def _number(value: str | None, book: Book, part: str) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        raise book._damaged(part, f"数字格式编号 {value} 无效") from None
 
 
 def _rich_text(node: etree._Element) -> str:
