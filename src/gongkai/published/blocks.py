@@ -12,9 +12,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Paragraph:
-    """One paragraph (or one line of copied text), as printed."""
+    """One paragraph (or one line of copied text), as printed.
+
+    ``joined`` counts the line breaks a reader took out of it: crawler text breaks a
+    paragraph wherever the page had inline markup ("20" "21" "年")."""
 
     text: str
+    joined: int = 0
 
 
 @dataclass(frozen=True)

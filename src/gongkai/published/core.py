@@ -92,6 +92,15 @@ def read_blocks(blocks: Iterable[Block], source: str = "", *, name_hint: str = "
     for the body's name. Raises :class:`UnreadableInputError` when it is no annual report."""
     items = _clean(blocks)
     sink = Sink(source)
+    joined = sum(b.joined for b in items if isinstance(b, Paragraph))
+    if joined:
+        sink.deviation(
+            "FD-11",
+            "warning",
+            f"正文的段落被拆成多行（网页抓取的文字在行内标记处断开，如“20”“21”“年”），已按段落接回 {joined} 处断行。",
+            "请核对接回后的文字；报告原文应是完整的段落。",
+            location="正文",
+        )
     front, sections, headings = _sections(items, sink)
     if all(s is None for s in sections) and not any(isinstance(b, Table) for b in items):
         raise UnreadableInputError(
@@ -122,9 +131,10 @@ def read_blocks(blocks: Iterable[Block], source: str = "", *, name_hint: str = "
 # --- blocks → sections ------------------------------------------------------------------------
 
 
-# Page furniture of a printed or exported document: "— 3 —", "- 3 -", "第3页 共5页".
+# Page furniture of a printed or exported document: "— 3 —", "- 3 -", "第3页 共5页". A bare
+# figure is not: text with each table cell on a line of its own prints them so.
 _PAGE_NUMBER = re.compile(
-    r"^(?:[-—–－_\s]*\d{1,3}[-—–－_\s]*|第\d{1,3}页(?:[，,/]?共\d{1,3}页)?|\d{1,3}/\d{1,3})$"
+    r"^(?:[-—–－_]+\s*\d{1,3}\s*[-—–－_]+|第\d{1,3}页(?:[，,/]?共\d{1,3}页)?|\d{1,3}/\d{1,3})$"
 )
 
 
@@ -132,10 +142,12 @@ def _clean(blocks: Iterable[Block]) -> list[Block]:
     out: list[Block] = []
     for block in blocks:
         if isinstance(block, Paragraph):
+            joined = block.joined
             for line in block.text.split("\n"):
                 text = tidy(line)
                 if text and not _PAGE_NUMBER.match(text):
-                    out.append(Paragraph(text))
+                    out.append(Paragraph(text, joined))
+                    joined = 0
         elif any(any(c.strip() for c in row) for row in block.rows):
             out.append(block)
     return out
@@ -278,28 +290,46 @@ def _table_kind(cells: Iterable[str]) -> int | None:
     return None
 
 
-def _rows(blocks: list[Block], start_kind: int) -> dict[int, list[tuple[tuple[str, ...], bool]]]:
-    """A section's rows, switching to a later table when a row announces one (its heading is missing)."""
-    out: dict[int, list[tuple[tuple[str, ...], bool]]] = {}
+_Line = tuple[tuple[str, ...], bool, bool]  # cells, aligned, cells gathered from one line each
+
+
+def _rows(blocks: list[Block], start_kind: int) -> dict[int, list[_Line]]:
+    """A section's rows, switching to a later table when a row announces one (its heading is missing).
+
+    Text with every cell on a line of its own ("规章" "1" "0" "7") is gathered back into rows:
+    lines that are one figure each join the label line before them (or the figures before
+    them, for table 四's row without a label)."""
+    out: dict[int, list[_Line]] = {}
     kind = start_kind
+    open_row = False  # the last row was built from single-cell lines and may take more figures
     for block in blocks:
         if isinstance(block, Table):
-            lines: list[tuple[tuple[str, ...], bool]] = [(row, block.aligned) for row in block.rows]
+            lines: list[_Line] = [(row, block.aligned, False) for row in block.rows]
+            open_row = False
         else:
-            cells = _line_cells(block.text)
-            if cells is None:
+            found = _line_cells(block.text)
+            if found is None:
+                open_row = False
                 continue
-            lines = [cells]
-        for cells, aligned in lines:
+            cells, aligned = found
+            single = not aligned and len(cells) == 1
+            rows = out.get(kind)
+            if single and is_value(cells[0]) and open_row and rows:
+                previous, _, _ = rows[-1]
+                rows[-1] = (previous + cells, False, True)
+                continue
+            open_row = single
+            lines = [(cells, aligned, False)]
+        for cells, aligned, split in lines:
             announced = _table_kind(cells)
             if announced is not None and announced > kind:
                 kind = announced
-            out.setdefault(kind, []).append((cells, aligned))
+            out.setdefault(kind, []).append((cells, aligned, split))
     return out
 
 
 def _tables(sections: list[list[Block] | None], front: list[Block], sink: Sink) -> None:
-    streams: dict[int, list[tuple[tuple[str, ...], bool]]] = {}
+    streams: dict[int, list[_Line]] = {}
     for index in (1, 2, 3):
         blocks = sections[index]
         if blocks is None:
@@ -313,13 +343,13 @@ def _tables(sections: list[list[Block] | None], front: list[Block], sink: Sink) 
                 continue
             kind = next((k for row in block.rows[:4] if (k := _table_kind(row)) is not None), None)
             if kind is not None and kind not in streams:
-                streams[kind] = [(row, block.aligned) for row in block.rows]
+                streams[kind] = [(row, block.aligned, False) for row in block.rows]
     readers = {1: read_proactive, 2: read_requests, 3: read_appeals}
     for kind, reader in readers.items():
         rows = [
-            Row(number, cells, aligned)
-            for number, (cells, aligned) in enumerate(
-                ((c, a) for c, a in streams.get(kind, []) if any(x.strip() for x in c)), start=1
+            Row(number, cells, aligned, split)
+            for number, (cells, aligned, split) in enumerate(
+                (line for line in streams.get(kind, []) if any(x.strip() for x in line[0])), start=1
             )
         ]
         if kind in streams and sections[kind] is None:

@@ -19,6 +19,8 @@ DEVIATIONS: dict[str, str] = {
     "FD-8": "行标签写法与格式原文不同，但可以识别",
     "FD-9": "无法识别的表格行：未读取",
     "FD-10": "没有报告标题，或标题中看不出机关名称、年度：从正文推断",
+    "FD-11": "正文的段落、词语和数字被拆成多行（网页抓取的文字）：按段落接回",
+    "FD-12": "表格数字被拆开（如“1”“62”）或不在表格线内：行合计唯一确定时接回或按文字层读取，否则该行不读取",
 }
 """Format deviations of a published report: what it prints differently from 30号's format."""
 

@@ -11,16 +11,19 @@ row is not read at all, and rows and tables that are not there go into
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import SequenceMatcher
+from itertools import combinations
 
 from .. import format as fmt
 from .cells import core_label, fold, is_blank, is_label, is_value, parse_number
 from .sink import Sink
 
 TABLE_NAMES = {"proactive": "表二", "requests": "表三", "appeals": "表四"}
+_DIGITS = re.compile(r"^\d+$")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class Row:
     number: int
     cells: tuple[str, ...]
     aligned: bool
+    # Cells gathered from lines of one cell each: a figure may be broken across two of them.
+    split: bool = False
 
     @property
     def label_index(self) -> int | None:
@@ -118,8 +123,56 @@ class _RowRead:
     printed: int = 0  # numbers the row prints
 
 
-def _read_row(row: Row, columns: _Columns, start: int) -> _RowRead:
-    """The printed text of each column in ``row``, whose own cells begin after ``start``."""
+Balanced = Callable[[dict[str, int]], bool]
+"""Whether a row's figures (column key -> figure) satisfy the row's own arithmetic."""
+
+
+def _request_row_balances(values: dict[str, int]) -> bool:
+    if "total" not in values:
+        return False
+    return values["total"] == sum(v for k, v in values.items() if k != "total")
+
+
+def _appeal_row_balances(values: dict[str, int]) -> bool:
+    groups: dict[str, dict[str, int]] = {}
+    for key, value in values.items():
+        group, col = key.split(".")
+        groups.setdefault(group, {})[col] = value
+    return all(
+        "total" in cols and cols["total"] == sum(v for c, v in cols.items() if c != "total")
+        for cols in groups.values()
+    )
+
+
+def _rejoined(tokens: list[str], keys: list[str], balanced: Balanced) -> tuple[list[dict[str, str]], int]:
+    """Every way of joining neighbouring figures of a row printed a cell a line ("1" "62") into
+    one figure per column that the row's arithmetic accepts; and how many joinings there are.
+
+    A joined figure never starts with 0 ("0" "2" is two cells, not 02)."""
+    n, m = len(tokens), len(keys)
+    fits: list[dict[str, str]] = []
+    tried = 0
+    for gaps in combinations(range(n - 1), n - m):
+        pieces: list[str] = []
+        for i, token in enumerate(tokens):
+            if i and i - 1 in gaps:
+                pieces[-1] += token
+            else:
+                pieces.append(token)
+        if any(len(p) > 1 and p.startswith("0") for p in pieces):
+            continue
+        tried += 1
+        cells = dict(zip(keys, pieces, strict=True))
+        if balanced({k: int(v) for k, v in cells.items()}):
+            fits.append(cells)
+    return fits, tried
+
+
+def _read_row(row: Row, columns: _Columns, start: int, balanced: Balanced | None = None) -> _RowRead:
+    """The printed text of each column in ``row``, whose own cells begin after ``start``.
+
+    A row printed a cell a line with more figures than columns may have a figure broken in
+    two: with ``balanced`` (the row's arithmetic) the one joining it accepts is read."""
     keys = columns.keys
     if row.aligned and columns.positions:
         got: dict[str, str] = {}
@@ -149,6 +202,21 @@ def _read_row(row: Row, columns: _Columns, start: int) -> _RowRead:
             )
         values = [c for c in values if parse_number(c) is not None]
     n, m = len(values), len(keys)
+    if row.split and balanced is not None and n > m and all(_DIGITS.match(v) for v in values):
+        fits, tried = _rejoined(values, keys, balanced)
+        if len(fits) == 1:
+            cells = fits[0]
+            return _RowRead(cells, "rejoined", n)
+        return _RowRead(
+            None,
+            f"有{n}个数字，多于应有的{m}个（逐行印出的数字可能被断开，如“1”“62”）；"
+            + (
+                f"{len(fits)}种接法都符合本行合计，无法确定"
+                if fits
+                else f"{tried}种接法没有一种符合本行合计（总计等于各项之和），无法确定"
+            ),
+            n,
+        )
     if 0 < n < m and all(parse_number(v) == 0 for v in values):
         return _RowRead(dict.fromkeys(keys, "0"), "zeros", n)
     if n == 0:
@@ -216,19 +284,39 @@ def _is_header(row: Row, names: dict[str, str], words: tuple[str, ...]) -> bool:
     return named >= 3 or any(w in fold(c) for c in row.cells for w in words)
 
 
+def _is_column_piece(row: Row, names: dict[str, str]) -> bool:
+    """A line of a header printed a cell a line: a column name or a piece of a broken one."""
+    if row.aligned or row.numbers() or len(row.cells) != 1:
+        return False
+    piece = core_label(row.cells[0])
+    return len(piece) >= 2 and any(piece == k or k.startswith(piece) or k.endswith(piece) for k in names)
+
+
 def _header_columns(rows: list[Row], names: dict[str, str], order: list[str]) -> _Columns | None:
     """The columns a table's header rows name, in printed order, with their positions."""
     positions: dict[str, int] = {}
     loose: list[str] = []
     for row in rows:
+        if not row.aligned:
+            continue
         for i, cell in enumerate(row.words()):
             key = names.get(core_label(cell))
-            if key is None:
-                continue
-            if row.aligned:
+            if key is not None:
                 positions[key] = i
-            elif key not in loose:
-                loose.append(key)
+    # Words of rows split at white space or printed a cell a line: a label may be broken
+    # into pieces ("商业" "企业"), so two or three words in a row may make one column name.
+    words = [core_label(w) for row in rows if not row.aligned for w in row.words()]
+    i = 0
+    while i < len(words):
+        for n in (1, 2, 3):
+            key = names.get("".join(words[i : i + n]))
+            if key is not None:
+                if key not in loose:
+                    loose.append(key)
+                i += n
+                break
+        else:
+            i += 1
     if positions:
         keys = sorted(positions, key=lambda k: positions[k])
         return _Columns(keys, positions)
@@ -257,7 +345,9 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
         pending = None
 
     for row in rows:
-        if not found and _is_header(row, _REQUEST_COLUMNS, _HEADER_WORDS):
+        if not found and (
+            _is_header(row, _REQUEST_COLUMNS, _HEADER_WORDS) or _is_column_piece(row, _REQUEST_COLUMNS)
+        ):
             header.append(row)
             continue
         if columns is None:
@@ -266,7 +356,7 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
         label_at = row.label_index
         if label_at is None:
             if pending is not None and row.numbers():
-                read = _read_row(row, columns, 0)
+                read = _read_row(row, columns, 0, _request_row_balances)
                 _store_request_row(sink, pending_key, pending, row, read, columns, zero_rows)
                 found[pending_key] = (pending, read)
                 pending = None
@@ -319,7 +409,7 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
                 f"格式原文为“{canonical}”。",
                 location=f"{name}第{row.number}行",
             )
-        read = _read_row(row, columns, label_at + 1)
+        read = _read_row(row, columns, label_at + 1, _request_row_balances)
         if read.cells is None and read.how == "没有数字" and not row.aligned:
             pending, pending_key = row, key  # the figures may be on the next line (PDF text)
             continue
@@ -382,6 +472,8 @@ def _store_request_row(
             f"{where}的{read.printed}个数字与表头各栏没有对齐，按先后顺序读取。",
             location=where,
         )
+    elif read.how == "rejoined":
+        _rejoined_deviation(sink, where, read, [read.cells[k] for k in columns.keys])
     for col in fmt.REQUEST_COLUMNS:
         path = f"requests.{key}.{col.key}"
         is_total = col.key == "total" or totals_row
@@ -392,6 +484,17 @@ def _store_request_row(
         number = columns.keys.index(col.key) + 1
         location = f"{where}第{number}列（{col.label}）"
         sink.put(path, _count(sink, read.cells[col.key], path, location, col.label, total=is_total), location)
+
+
+def _rejoined_deviation(sink: Sink, where: str, read: _RowRead, figures: list[str]) -> None:
+    sink.deviation(
+        "FD-12",
+        "warning",
+        f"{where}逐行印出{read.printed}个数字，多于{len(figures)}栏；只有一种把相邻数字接回的方式符合本行合计，"
+        f"按“{' '.join(figures)}”读取。",
+        "请对照原报告核实该行；报告原文每个单元格应是一个完整的数字。",
+        location=where,
+    )
 
 
 def _unreadable_row(sink: Sink, name: str, row: Row, why: str, label: str = "") -> None:
@@ -535,7 +638,7 @@ def read_appeals(rows: list[Row], sink: Sink) -> None:
         ]
         if len(set(keys)) == len(keys):
             columns = _Columns(keys, dict(zip(keys, ordered, strict=True)))
-    read = _read_row(data, columns, (data.label_index or -1) + 1)
+    read = _read_row(data, columns, (data.label_index or -1) + 1, _appeal_row_balances)
     where = f"{name}第{data.number}行"
     if read.cells is None:
         _unreadable_row(sink, name, data, read.how)
@@ -545,6 +648,8 @@ def read_appeals(rows: list[Row], sink: Sink) -> None:
         return
     if read.how == "zeros":
         _zero_rows_deviation(sink, name, {read.printed: [data.number]}, len(_APPEAL_KEYS))
+    elif read.how == "rejoined":
+        _rejoined_deviation(sink, where, read, [read.cells[k] for k in columns.keys])
     for key in _APPEAL_KEYS:
         path = f"appeals.{key}"
         number = columns.keys.index(key) + 1
