@@ -258,3 +258,78 @@ def test_readme_distribution_example(tmp_path):
         # the township then reported.
         for col in fmt.REQUEST_COLUMNS:
             assert blank.request("carried_over", col.key) == filled.request("carried_over", col.key)
+
+
+# --- reports from any source (a web portal's uploads) -------------------------------------------
+
+
+def _messy_county(tmp_path: Path) -> tuple[Path, Path]:
+    """This year's folder (workbooks, a JSON export, a broken file, a report with an error) and
+    last year's (a workbook and a JSON export)."""
+    last_dir, this_dir = tmp_path / "2024", tmp_path / "2025"
+    synthetic.write_county(this_dir, 4)
+    last_dir.mkdir()
+    for i in (0, 1):
+        last, this = synthetic.make_year_pair(i)
+        write_workbook(this, this_dir / f"{i:05d}-{this.body.short_name}.xlsx")
+        if i:
+            last.requests.carried_forward.natural_person += 3  # R3-4 against this year's 上年结转
+            (last_dir / f"{last.body.short_name}.json").write_text(last.model_dump_json(), encoding="utf-8")
+        else:
+            write_workbook(last, last_dir / f"{last.body.short_name}.xlsx")
+    (this_dir / "金山镇.json").write_text(synthetic.make_report(6).model_dump_json(), encoding="utf-8")
+    wrong = synthetic.make_report(7)
+    wrong.requests.new.total = 999
+    write_workbook(wrong, this_dir / "有错.xlsx")
+    (this_dir / "坏文件.xlsx").write_bytes(b"PK\x03\x04 broken")
+    return this_dir, last_dir
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_reports_given_as_bytes_give_the_folder_runs_files_byte_for_byte(tmp_path):
+    from gongkai.county import report_files
+    from gongkai.sources import ReportSource
+
+    this_dir, last_dir = _messy_county(tmp_path)
+    folder = run_batch(this_dir, tmp_path / "folder", previous=last_dir, jobs=1)
+    uploads = [(p.name, p.read_bytes()) for p in report_files(this_dir)]
+    last_year = [ReportSource(p.name, data=p.read_bytes()) for p in report_files(last_dir)]
+    given = run_batch(uploads, tmp_path / "bytes", previous=last_year, jobs=2)  # bytes cross to workers
+
+    statuses = {r.source.name: r.status for r in folder.results}
+    assert statuses["坏文件.xlsx"] == "unreadable" and statuses["有错.xlsx"] == "refused"
+    assert statuses["金山镇.json"] == statuses["00000-东山镇.xlsx"] == "rendered"
+    assert statuses["00001-西山镇.xlsx"] == "refused"  # last year's figures reached the check
+    assert {r.source.name: r.status for r in given.results} == statuses
+    assert [r.findings for r in given.results] == [r.findings for r in folder.results]
+    rules = {f.rule for r in given.results if r.source.name == "00001-西山镇.xlsx" for f in r.findings}
+    assert "R3-4" in rules
+    expected = _outputs(tmp_path / "folder")
+    assert {"汇总.xlsx", "核对报告.md", "汇总.html"} <= set(expected)
+    assert sum(name.endswith(".docx") for name in expected) == list(statuses.values()).count("rendered") == 4
+    actual = _outputs(tmp_path / "bytes")
+    assert sorted(actual) == sorted(expected)
+    for name, data in expected.items():
+        assert actual[name] == data, name
+
+
+def test_sources_may_mix_paths_and_bytes_and_reuse_a_file_name(tmp_path):
+    from gongkai.sources import ReportSource
+
+    first, second = synthetic.make_report(0), synthetic.make_report(1)
+    a, b = tmp_path / "a.xlsx", tmp_path / "b" / "a.xlsx"
+    b.parent.mkdir()
+    write_workbook(first, a)
+    write_workbook(second, b)
+    result = run_batch([a, ("a.xlsx", b.read_bytes())], tmp_path / "out", jobs=1)
+    assert [r.status for r in result.results] == ["rendered", "rendered"]
+    assert [r.body.name for r in result.results if r.body] == [first.body.name, second.body.name]
+    assert len({r.output for r in result.results}) == 2
+    with pytest.raises(UnreadableInputError):
+        run_batch([], tmp_path / "none")
+    with pytest.raises(UnreadableInputError):
+        ReportSource("", data=b"")
+    assert ReportSource("C:\\收齐\\东山镇.xlsx", data=b"").name == ReportSource("收齐/东山镇.xlsx", data=b"").name == "东山镇.xlsx"

@@ -12,22 +12,22 @@ from __future__ import annotations
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from .checks import check_report
-from .county import PreviousIndex, body_key, index_previous, report_files
+from .county import PreviousIndex, body_key, folder_sources, index_previous
 from .docx_writer import get_renderer, validate_template
 from .errors import GongkaiError, UnreadableInputError
 from .findings import has_errors
 from .html.summary import write_summary_page
 from .model import Report, get_path
-from .reading import read_report
 from .rendering import UNFORCEABLE_RULES, safe_filename, write_extras
 from .results import TABLE_PATHS, BatchResult, BodyResult
+from .sources import ReportSource, SourceLike, as_sources
 from .summary import write_check_report, write_summary_workbook
 
 
@@ -51,15 +51,15 @@ def _init_worker(settings: _Settings) -> None:
     get_renderer(settings.template)  # prepare the template once per process
 
 
-def _process(task: tuple[int, Path]) -> BodyResult:
+def _process(task: tuple[int, ReportSource]) -> BodyResult:
     number, source = task
     settings = _settings
     assert settings is not None
     try:
-        report = read_report(source)
+        report = source.read()
     except GongkaiError as exc:
-        return BodyResult(source, "unreadable", message=str(exc))
-    result = BodyResult(source, "refused", body=report.body, figures=_figures(report), posts=report.channels.total())
+        return BodyResult(source.display, "unreadable", message=str(exc))
+    result = BodyResult(source.display, "refused", body=report.body, figures=_figures(report), posts=report.channels.total())
     if settings.year is not None and report.body.year != settings.year:
         result.status = "wrong_year"
         result.message = f"报告年度为 {report.body.year} 年，本批次为 {settings.year} 年。"
@@ -97,10 +97,10 @@ def _figures(report: Report) -> tuple[int | Decimal, ...]:
 
 
 def run_batch(
-    source_dir: str | Path,
+    inputs: str | Path | Iterable[SourceLike],
     out_dir: str | Path,
     *,
-    previous: str | Path | None = None,
+    previous: str | Path | Iterable[SourceLike] | None = None,
     template: str | Path | None = None,
     jobs: int | None = None,
     force: bool = False,
@@ -110,7 +110,13 @@ def run_batch(
     pdf: bool = False,
     html: bool = False,
 ) -> BatchResult:
-    """Read, check and render every report in ``source_dir`` into ``out_dir``.
+    """Read, check and render every report of ``inputs`` into ``out_dir``.
+
+    ``inputs`` is a folder (its .xlsx and .json files, as ``gongkai batch`` takes them) or any
+    iterable of reports: paths, ``(file name, bytes)`` pairs or :class:`ReportSource`; a web
+    portal hands over its uploads as bytes and gets the very files the command line writes for
+    the same workbooks. ``previous`` (last year's reports, for the cross-year rules) is a
+    folder or such an iterable too.
 
     One bad file never stops the rest: it is listed with the reason. Files claiming the same
     body are all held back (as ``duplicate``), files of another year than ``year`` (default:
@@ -119,24 +125,29 @@ def run_batch(
     too; with ``pdf``/``html`` each report also gets a PDF and a portal page (a failed
     conversion is listed for that body, the batch goes on). Outputs do not depend on ``jobs``.
     """
-    source_dir, out_dir = Path(source_dir), Path(out_dir)
-    files = report_files(source_dir)
-    if not files:
-        raise UnreadableInputError(f"文件夹 {source_dir} 中没有填报表（.xlsx）或 JSON 文件。")
+    out_dir = Path(out_dir)
+    if isinstance(inputs, (str, Path)):
+        sources = folder_sources(Path(inputs))
+        if not sources:
+            raise UnreadableInputError(f"文件夹 {inputs} 中没有填报表（.xlsx）或 JSON 文件。")
+    else:
+        sources = as_sources(inputs)
+        if not sources:
+            raise UnreadableInputError("没有要处理的填报表。")
     template_path = Path(template) if template else None
     if template_path is not None:
         validate_template(template_path)
-    index = _index_previous(Path(previous), jobs) if previous else None
+    index = _index_previous(previous, jobs) if previous is not None else None
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / f".gongkai-staging-{os.getpid()}"
     staging.mkdir(exist_ok=True)
     settings = _Settings(staging, template_path, force, year, index, pdf, html)
     try:
         results = []
-        for done, result in enumerate(_run(files, settings, jobs), start=1):
+        for done, result in enumerate(_run(sources, settings, jobs), start=1):
             results.append(result)
             if progress is not None:
-                progress(done, len(files), result)
+                progress(done, len(sources), result)
         batch = BatchResult(results, out_dir, year, index.problems if index else [])
         _settle_year(batch)
         _settle_duplicates(batch)
@@ -150,17 +161,18 @@ def run_batch(
     return batch
 
 
-def _index_previous(directory: Path, jobs: int | None) -> PreviousIndex:
-    jobs = jobs or os.cpu_count() or 1
+def _index_previous(previous: str | Path | Iterable[SourceLike], jobs: int | None) -> PreviousIndex:
+    sources = folder_sources(Path(previous)) if isinstance(previous, (str, Path)) else as_sources(previous)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
     if jobs == 1:
-        return index_previous(directory)
+        return index_previous(sources)
     with ProcessPoolExecutor(jobs) as pool:
-        return index_previous(directory, lambda f, items: pool.map(f, items, chunksize=8))
+        return index_previous(sources, lambda f, items: pool.map(f, items, chunksize=8))
 
 
-def _run(files: list[Path], settings: _Settings, jobs: int | None) -> Iterator[BodyResult]:
-    tasks = list(enumerate(files))
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
+def _run(sources: list[ReportSource], settings: _Settings, jobs: int | None) -> Iterator[BodyResult]:
+    tasks = list(enumerate(sources))
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
     if jobs == 1:
         _init_worker(settings)
         yield from map(_process, tasks)
@@ -208,7 +220,11 @@ def _publish(batch: BatchResult) -> None:
             continue
         name = safe_filename(f"{r.body.name}{r.body.year}年政府信息公开工作年度报告")
         if name in taken:  # two bodies whose names differ only in characters made safe
-            name = f"{name}（{safe_filename(r.source.stem)}）"
+            base = name = f"{name}（{safe_filename(r.source.stem)}）"
+            number = 1
+            while name in taken:  # ... and reports given under one file name
+                number += 1
+                name = f"{base}{number}"
         taken.add(name)
         r.output = batch.out_dir / f"{name}.docx"
         os.replace(r.staged, r.output)

@@ -11,7 +11,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,8 +20,8 @@ from . import format as fmt
 from .errors import GongkaiError, UnreadableInputError
 from .model import Body, LastYear, Report
 from .package import open_package
-from .reading import read_report
 from .rendering import safe_filename
+from .sources import ReportSource
 from .workbook import write_workbook
 from .workbook.xlsx import Book
 
@@ -39,6 +39,11 @@ ORG_COLUMNS: dict[str, tuple[str, ...]] = {
 def body_key(name: str) -> str:
     """How two spellings of a body's name are recognised as the same body."""
     return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def folder_sources(directory: Path, suffixes: tuple[str, ...] = REPORT_SUFFIXES) -> list[ReportSource]:
+    """The reports in a folder as sources for the batch (see :func:`report_files`)."""
+    return [ReportSource.file(p) for p in report_files(directory, suffixes)]
 
 
 def report_files(directory: Path, suffixes: tuple[str, ...] = REPORT_SUFFIXES) -> list[Path]:
@@ -154,10 +159,10 @@ class PreviousIndex:
     """Last year's facts by body, read from a folder of last year's workbooks or JSON."""
 
     by_body: dict[str, LastYear] = field(default_factory=dict)
-    sources: dict[str, Path] = field(default_factory=dict)
+    sources: dict[str, PurePath] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
-    def add(self, report: Report, path: Path) -> None:
+    def add(self, report: Report, path: PurePath) -> None:
         last = LastYear.from_report(report)
         for name in {report.body.name, report.body.short_name} - {""}:
             key = body_key(name)
@@ -176,14 +181,18 @@ class PreviousIndex:
         return None
 
 
-def index_previous(directory: Path, mapper: Callable[..., Iterable[Any]] = map) -> PreviousIndex:
-    """Read every report in ``directory``; a file that cannot be read is noted, not fatal.
+def index_previous(
+    previous: str | Path | Iterable[ReportSource], mapper: Callable[..., Iterable[Any]] = map
+) -> PreviousIndex:
+    """Read every report in the folder ``previous`` (or of the given sources); a file that
+    cannot be read is noted, not fatal.
 
     ``mapper`` may be a process pool's ``map``: a province's previous year is thousands of
     files, and reading them one after another would take longer than the batch itself.
     """
     index = PreviousIndex()
-    for path, report, problem in mapper(_read_previous, report_files(directory)):
+    sources = folder_sources(Path(previous)) if isinstance(previous, (str, Path)) else previous
+    for path, report, problem in mapper(_read_previous, sources):
         if report is None:
             index.problems.append(f"{path.name}：{problem}")
         else:
@@ -191,11 +200,11 @@ def index_previous(directory: Path, mapper: Callable[..., Iterable[Any]] = map) 
     return index
 
 
-def _read_previous(path: Path) -> tuple[Path, Report | None, str]:
+def _read_previous(source: ReportSource) -> tuple[PurePath, Report | None, str]:
     try:
-        return path, read_report(path), ""
+        return source.display, source.read(), ""
     except GongkaiError as exc:
-        return path, None, str(exc)
+        return source.display, None, str(exc)
 
 
 # --- distribution ---------------------------------------------------------------------------
