@@ -774,3 +774,128 @@ def test_bundled_samples_have_no_findings(dayu_report: Report, busy_report: Repo
     # The samples in samples/build_samples.py (conftest fixtures) are meant to be clean.
     assert check_report(dayu_report) == []
     assert check_report(busy_report) == []
+
+
+# --- RN-12: the narrative's table 二 figures ---------------------------------------------
+# The busy report's table 二: 行政规范性文件 制发 3、废止 1、现行有效 12; 许可 20、处罚 30、强制 2.
+
+
+@pytest.mark.parametrize(
+    ("text", "cell", "stated", "table"),
+    [
+        ("本年制发行政规范性文件4件。", "行政规范性文件·本年制发件数", 4, 3),
+        ("开展规范性文件清理，审查文件10件（继续有效8件，废止2件）。", "行政规范性文件·本年废止件数", 2, 1),
+        ("截至年底，现行有效行政规范性文件11件。", "行政规范性文件·现行有效件数", 11, 12),
+        ("全年作出行政许可决定21件。", "行政许可", 21, 20),
+        ("行政许可、行政处罚、行政强制处理决定分别为20项、31项、2项。", "行政处罚", 31, 30),
+        ("依法实施行政强制措施3起。", "行政强制", 3, 2),
+    ],
+)
+def test_narrative_table_two_figure_disagreeing_with_table(text: str, cell: str, stated: int, table: int) -> None:
+    report = _narrative(clean_busy_report(), text, "overview.proactive")
+    (found,) = check_report(report)
+    assert (found.rule, found.severity, found.path, found.location) == (
+        "RN-12",
+        "error",
+        "overview.proactive",
+        "四、文字!B8",
+    )
+    assert f"{stated} 件" in found.message and f"{cell}”为 {table}" in found.message
+    assert quote_of(text) in found.message
+
+
+def quote_of(text: str) -> str:
+    """The clause a message quotes: the stated words without the full stop."""
+    return text.rstrip("。").split("，")[-1][:20]
+
+
+def test_narrative_table_two_figures_agreeing_with_table() -> None:
+    text = (
+        "本年制发行政规范性文件3件，废止1件，截至年底现行有效行政规范性文件12件。"
+        "全年作出行政许可决定20件、行政处罚决定30件，实施行政强制措施2起。"
+        "主动公开行政许可和行政处罚信息71条，梳理公布行政许可事项清单56项。"
+    )
+    assert check_report(_narrative(clean_busy_report(), text, "overview.proactive")) == []
+
+
+def test_narrative_table_two_figure_against_an_unprinted_row_is_not_compared() -> None:
+    report = _narrative(clean_busy_report(2025, level="县级政府"), "本年制发规章2件。", "overview.proactive")
+    report.provenance.unprinted |= {f"proactive.regulations.{k}" for k in fmt.DOCUMENT_FIELDS}
+    assert check_report(report) == []
+    report.provenance.unprinted.clear()
+    assert rules_and_paths(check_report(report)) == [("RN-12", "overview.proactive")]
+
+
+# --- RN-13: a narrative-only report balances its words ------------------------------------
+
+
+def narrative_only(text: str) -> Report:
+    """The busy report as a published one that never printed table 三."""
+    report = _narrative(clean_busy_report(), text)
+    report.provenance.unprinted |= {
+        f"requests.{row.key}.{col.key}" for row in fmt.REQUEST_ROWS for col in fmt.REQUEST_COLUMNS
+    }
+    return report
+
+
+@pytest.mark.parametrize(
+    ("text", "left", "right"),
+    [
+        ("本年度新收政府信息公开申请9件，上年转结2件，办结8件，转下一年办理2件。", 11, 10),
+        ("本年新受理政府信息公开申请9件，已全部办结，共办结8件。", 9, 8),
+        ("收到政府信息公开申请9件（含上年结转2件），办结8件，结转下年度继续办理2件。", 9, 10),
+        ("本年新收政府信息公开申请9件，上年结转1件，办结10件，另有1件顺延到下年度答复。", 10, 11),
+    ],
+)
+def test_narrative_only_report_that_does_not_balance(text: str, left: int, right: int) -> None:
+    (found,) = check_report(narrative_only(text))
+    assert (found.rule, found.severity, found.path) == ("RN-13", "error", "overview.requests")
+    assert f"= {left}，" in found.message and f"= {right}。" in found.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "本年度新收政府信息公开申请9件，上年转结2件，办结9件，转下一年办理2件。",
+        "本年新受理政府信息公开申请9件，已全部办结，共办结9件。",
+        # Not stated: last year's carried-over cases may make up the difference.
+        "本年新收政府信息公开申请9件，办结10件，结转下年度1件。",
+        # Not stated: cases carried forward may make up the difference.
+        "本年新收政府信息公开申请9件，上年结转1件，办结8件。",
+        "区政府办受理政府信息公开申请4件，办结9件，结转下年度0件。",  # one office's figure
+    ],
+)
+def test_narrative_only_report_that_balances_or_cannot_be_judged(text: str) -> None:
+    assert check_report(narrative_only(text)) == []
+
+
+def test_balance_is_left_to_rn_1_to_4_when_table_three_is_printed() -> None:
+    text = "本年度新收政府信息公开申请18件，上年结转3件，办结19件，结转下年度继续办理1件。"
+    assert rules_and_paths(check_report(_narrative(clean_busy_report(), text))) == [
+        ("RN-4", "overview.requests")
+    ]
+
+
+# --- narrative classes on a consistent report give nothing --------------------------------
+
+
+def test_consistent_narrative_in_the_wild_shapes_gives_no_findings() -> None:
+    report = clean_busy_report()
+    report.overview.requests = (
+        "全年共收到政府信息公开申请18件，其中，自然人10件，商业企业3件，科研机构1件，社会公益组织1件，"
+        "法律服务机构2件，其他1件；上年转结3件。镇党政办受理申请7件。本年度未收到外国人提出的申请。"
+        "全年办结19件，另有2件顺延到下年度答复。被申请行政复议3件，其中维持1件、纠正1件、尚未审结1件；"
+        "被提起行政诉讼2件，其中维持1件、尚未审结1件。本年度未收到法人或其他组织以外的投诉。"
+    )
+    report.overview.proactive = (
+        "全年发布信息120条，其中政府网站发布45条，公众号发布75条，回复网民留言30条。"
+        "全年答复申请19件，其中予以公开（含部分公开的，只计一次）6件，其他13件。"
+    )
+    report.other_matters.processing_fee_statement = "本年度依申请公开未收取任何费用。"
+    assert check_report(report) == []
+
+
+def test_third_party_assessment_counts_as_social_appraisal() -> None:
+    report = clean_busy_report()
+    report.overview.oversight = "将政务公开纳入绩效考核，委托第三方评估公开质量，本年度未发生责任追究情况。"
+    assert check_report(report) == []

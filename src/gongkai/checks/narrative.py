@@ -278,7 +278,8 @@ def check_part_count(report: Report, texts: dict[str, str]) -> list[Finding]:
 # 条例第五十条: 监督保障 states 工作考核、社会评议和责任追究结果, even when there were none.
 _OVERSIGHT_ITEMS: dict[str, re.Pattern[str]] = {
     "工作考核": re.compile(r"考核|考评"),
-    "社会评议": re.compile(r"评议"),
+    # A third-party or public-satisfaction assessment is how many bodies hold 社会评议.
+    "社会评议": re.compile(r"评议|第三方评估|满意度"),
     "责任追究": re.compile(r"责任追究|追究责任|追责|问责"),
 }
 
@@ -471,13 +472,15 @@ def _balance_finding(report: Report, path: str, text: str, stated: dict[str, Fig
         return None
     all_done = states_all_concluded(text)
     forward_value = forward.value if forward is not None else (0 if all_done is not None else None)
-    left = received.value + (carried.value if carried is not None else 0)
+    counted_carried = carried is not None and not received.includes_carried_over
+    left = received.value + (carried.value if counted_carried and carried is not None else 0)
     left_open = carried is None and not received.includes_carried_over
     right = concluded.value + (forward_value or 0)
     right_open = forward_value is None
     if left == right or (left < right and left_open) or (left > right and right_open):
         return None
-    words = "；".join(quote(f.quote, 24) for f in (received, carried, concluded, forward) if f is not None)
+    quotes = dict.fromkeys(f.quote for f in (received, carried, concluded, forward) if f is not None)
+    words = "；".join(quote(q, 24) for q in quotes)
     if received.includes_carried_over:
         carried_words = "（已含在收到数中）"
     else:

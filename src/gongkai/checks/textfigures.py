@@ -301,14 +301,22 @@ _REQUEST_KINDS: tuple[_FigureKind, ...] = (
 # Who the figure is about. "区政府办受理5件" counts one office of a government, and
 # "收到法人或其他组织申请2件" one side of the applicants: neither is the body's total.
 # The body itself ("我局", "本机关", "全区", its own name) is not another office.
-_OTHER_OFFICE = re.compile(r"(?<![我本全该])(?:政府办|办公室|办公厅|部门|局(?!面)|委(?!托)|厅|街道|乡镇|各镇)")
+_OTHER_OFFICE = re.compile(
+    r"(?<![我本全该])(?:政府办|办公室|办公厅|部门|局(?!面)|委(?!托)|厅|街道|乡镇|各镇"
+    r"|办(?=[共已]?(?:受理|收到|接收|接到|新收|办结|答复)))"
+)
 _PERSON_APPLICANTS = re.compile(r"公民|自然人|个人")
 _ORG_APPLICANTS = re.compile(r"法人|组织|企业|机构")
 
 
-def names_one_side_of_applicants(text: str) -> bool:
+# In "未收到…申请" any person named narrows it: "未收到外国人提出的申请".
+_ANY_PERSON = re.compile(r"公民|自然人|个人|(?<!申请)(?<!法)人(?!民)")
+
+
+def names_one_side_of_applicants(text: str, *, any_person: bool = False) -> bool:
     """The words name persons only or organisations only ("未收到法人或其他组织申请")."""
-    return bool(_PERSON_APPLICANTS.search(text)) != bool(_ORG_APPLICANTS.search(text))
+    persons = (_ANY_PERSON if any_person else _PERSON_APPLICANTS).search(text)
+    return bool(persons) != bool(_ORG_APPLICANTS.search(text))
 
 
 def _about_another_office(before: str, own_names: tuple[str, ...]) -> bool:
@@ -365,9 +373,12 @@ def _clause_request_figures(clause: str, year: int, own_names: tuple[str, ...] =
             continue
         if spec.needs_application and "申请" not in text:
             continue
-        if mentions_other_year(text, {year + k for k in spec.year_offsets}):
+        # The keyword itself ("结转自上一年度") names the year it is about; the rest may not.
+        rest = text[: keyword.start()] + "※" * len(keyword[0]) + text[keyword.end() :]
+        years = {year + k for k in spec.year_offsets}
+        if mentions_other_year(rest, years) or any(int(y) not in years for y in _YEAR.findall(keyword[0])):
             continue
-        if _about_another_office(text[: keyword.start()], own_names):
+        if _about_another_office(text[: keyword.end()], own_names):
             continue
         if spec.kind == "received" and names_one_side_of_applicants(text):
             continue
@@ -444,7 +455,7 @@ def states_no_applications(text: str, year: int) -> str | None:
             if m is None or _NOT_APPLICATIONS_RE.search(clause) or mentions_other_year(clause, {year}):
                 continue
             # "未收到法人或其他组织…申请" leaves open that persons applied.
-            if names_one_side_of_applicants(m[0]):
+            if names_one_side_of_applicants(m[0], any_person=True):
                 continue
             return clause
     return None
