@@ -324,6 +324,7 @@ def _about_another_office(before: str, own_names: tuple[str, ...]) -> bool:
         before = before.replace(name, "")
     return _OTHER_OFFICE.search(before) is not None
 
+
 # The sentence must be about disclosure applications unless the field is (二)依申请公开.
 REQUEST_CONTEXT = re.compile(r"依申请|公开申请|申请公开|信息公开申请|政府信息公开")
 # "收到申请75件（含上年结转1件）": the received figure then counts the carried-over cases too.
@@ -769,7 +770,7 @@ def _decision_figures(sentence: str, year: int) -> Iterator[Figure]:
 
 
 def _respective_decisions(clause: str, respectively: re.Match[str]) -> Iterator[Figure]:
-    """"行政许可、行政处罚、行政强制决定分别为5项、3项和1项": the n-th count is the n-th subject's."""
+    """The n-th count is the n-th subject's: "行政许可、行政处罚、行政强制决定分别为5项、3项和1项"."""
     head, tail = clause[: respectively.start()], clause[respectively.end() :]
     named = sorted((m.start(), key) for key, p in _DECISION_SUBJECTS.items() for m in p.finditer(head))
     values = [c for c in counts(tail) if c.unit in DECISION_UNITS]
