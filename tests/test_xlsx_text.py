@@ -225,3 +225,18 @@ def test_import_next_year_keeps_last_years_text_as_text(tmp_path: Path) -> None:
     _assert_text(wb[spec.sheet][spec.cell], problems)
     last = read_workbook(out).last_year
     assert last is not None and last.improvements.problems == problems
+
+
+def test_text_that_looks_like_an_excel_escape_round_trips(tmp_path: Path) -> None:
+    # A person typed "_x000D_": Excel stores it as "_x005F_x000D_" and so must we, or every
+    # reader (ours decodes escapes) would show a line break instead.
+    report = synthetic.make_report(2)
+    report.overview.platforms = "=栏目编号_x000D_与_x0041_"
+    report.body.short_name = "南山镇_x005F_"
+    out = write_workbook(report, tmp_path / "escape.xlsx")
+    specs = L.spec_by_path()
+    spec = specs["overview.platforms"]
+    _assert_text(load_workbook(out)[spec.sheet][spec.cell], "=栏目编号_x005F_x000D_与_x005F_x0041_")
+    again = read_workbook(out)
+    assert again.overview.platforms == "=栏目编号_x000D_与_x0041_"
+    assert again.body.short_name == "南山镇_x005F_"

@@ -65,3 +65,10 @@ def workbook_text(text: str) -> str:
         text = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
         text = _SURROGATE_PAIR.sub(lambda m: m.group().encode("utf-16-le", "surrogatepass").decode("utf-16-le"), text)
     return clean_text(text.replace("\x0b", "\n"))
+
+
+def escape_workbook_text(text: str) -> str:
+    """The inverse of :func:`workbook_text`'s decoding, for writing: text that merely looks
+    like an escape ("_x000D_" typed by a person) gets its underscore escaped as ``_x005F_``,
+    as Excel does, so Excel and our reader show it as typed."""
+    return _OOXML_ESCAPE.sub(r"_x005F_x\1_", text) if "_x" in text else text

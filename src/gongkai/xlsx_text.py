@@ -15,7 +15,7 @@ from typing import Any
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .textutil import strip_xml_illegal
+from .textutil import escape_workbook_text, strip_xml_illegal
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 """What makes Excel or WPS read typed text as a formula (or a signed number)."""
@@ -24,7 +24,8 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 def put_value(cell: Cell, value: Any) -> Cell:
     """Set ``cell`` to ``value``: numbers, dates and ``None`` as they are, text as text.
 
-    Text loses the characters XML cannot hold (openpyxl would refuse the whole workbook). Text
+    Text loses the characters XML cannot hold (openpyxl would refuse the whole workbook), and
+    what merely looks like one of Excel's ``_xHHHH_`` escapes is itself escaped. Text
     starting with one of :data:`FORMULA_STARTS` is stored as a string cell (``t="s"``, never a
     formula) and marked ``quotePrefix`` — Excel's own leading apostrophe — so that editing the
     cell in Excel or WPS keeps it text. Any other text is written exactly as openpyxl would,
@@ -33,7 +34,7 @@ def put_value(cell: Cell, value: Any) -> Cell:
     if not isinstance(value, str):
         cell.value = value
         return cell
-    text = strip_xml_illegal(value)
+    text = escape_workbook_text(strip_xml_illegal(value))
     cell.value = text
     if text.startswith(FORMULA_STARTS):
         cell.data_type = "s"
