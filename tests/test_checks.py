@@ -791,7 +791,9 @@ def test_bundled_samples_have_no_findings(dayu_report: Report, busy_report: Repo
         ("依法实施行政强制措施3起。", "行政强制", 3, 2),
     ],
 )
-def test_narrative_table_two_figure_disagreeing_with_table(text: str, cell: str, stated: int, table: int) -> None:
+def test_narrative_table_two_figure_disagreeing_with_table(
+    text: str, cell: str, stated: int, table: int
+) -> None:
     report = _narrative(clean_busy_report(), text, "overview.proactive")
     (found,) = check_report(report)
     assert (found.rule, found.severity, found.path, found.location) == (
