@@ -19,6 +19,7 @@ from . import format as fmt
 from .batch import run_batch
 from .checks import check_report
 from .cli_published import register as register_published
+from .portal.command import register as register_serve
 from .county import distribute, prefill
 from .docx_writer import export_template
 from .errors import GongkaiError
@@ -323,6 +324,7 @@ def print_findings(file: Path, findings: list[Finding]) -> None:
 
 # Commands that live in their own modules add themselves to the app.
 register_published(app)
+register_serve(app)
 
 
 def main() -> None:

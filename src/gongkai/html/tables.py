@@ -19,6 +19,7 @@ class Cell:
     colspan: int = 1
     header: bool = False
     number: bool = False
+    path: str = ""  # the figure's data path (``requests.new.total``), so a page can mark the cells findings name
 
 
 Row = list[Cell]
@@ -36,9 +37,11 @@ def proactive_rows(t2: dict[str, Any]) -> list[Row]:
         for row in block.rows:
             value = t2[row.key]
             if row.fields:
-                rows.append([Cell(row.label), *(Cell(value[f], number=True) for f in row.fields)])
+                rows.append(
+                    [Cell(row.label), *(Cell(value[f], number=True, path=f"proactive.{row.key}.{f}") for f in row.fields)]
+                )
             else:
-                rows.append([Cell(row.label), Cell(value, colspan=width - 1, number=True)])
+                rows.append([Cell(row.label), Cell(value, colspan=width - 1, number=True, path=f"proactive.{row.key}")])
     return rows
 
 
@@ -61,7 +64,10 @@ def request_rows(t3: dict[str, dict[str, str]]) -> list[Row]:
     for lc in fmt.request_label_cells():
         labels.setdefault(lc.row, []).append(Cell(lc.text, rowspan=lc.rowspan, colspan=lc.colspan))
     body = [
-        [*labels.get(i, []), *(Cell(t3[row.key][c.key], number=True) for c in fmt.REQUEST_COLUMNS)]
+        [
+            *labels.get(i, []),
+            *(Cell(t3[row.key][c.key], number=True, path=f"requests.{row.key}.{c.key}") for c in fmt.REQUEST_COLUMNS),
+        ]
         for i, row in enumerate(fmt.REQUEST_ROWS)
     ]
     return header + body
@@ -82,5 +88,9 @@ def appeal_rows(t4: dict[str, dict[str, str]]) -> list[Row]:
             middle.append(Cell(group.label, colspan=ncols, header=True))
             bottom += [Cell(c.label, header=True) for c in fmt.APPEAL_COLUMNS]
     top += [Cell(parent, colspan=ncols * n, header=True) for parent, n in parents.items()]
-    data = [Cell(t4[g.key][c.key], number=True) for g in fmt.APPEAL_GROUPS for c in fmt.APPEAL_COLUMNS]
+    data = [
+        Cell(t4[g.key][c.key], number=True, path=f"appeals.{g.key}.{c.key}")
+        for g in fmt.APPEAL_GROUPS
+        for c in fmt.APPEAL_COLUMNS
+    ]
     return [top, middle, bottom, data]

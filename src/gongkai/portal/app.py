@@ -1,0 +1,711 @@
+"""The portal's web application: Starlette routes, a few lines each, over :mod:`.service`.
+
+Every route goes through :func:`handler`, which opens the database session, loads the
+server-side session from the cookie, refuses a POST without the form's CSRF token (403),
+sends nobody to the login page, sends a first login to the password change, and turns
+``NotFound`` — also what a user gets for another body's page — into a 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import format as fmt
+from ..context import build_context
+from ..findings import SEVERITY_LABELS
+from ..html.tables import appeal_rows, proactive_rows, request_rows
+from . import security, service
+from .db import AuditEntry, SessionRow, User, make_engine, session_factory, upgrade
+from .service import Actor, NotFound, PortalError
+
+HERE = Path(__file__).parent
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+# The report preview is the library's portal page, styled inline by design: it may use
+# inline styles, but no script at all.
+PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'"
+
+
+@dataclass
+class Settings:
+    """How a portal runs. ``clock`` returns naive UTC; tests move it to expire sessions."""
+
+    database_url: str
+    max_upload: int = service.DEFAULT_MAX_UPLOAD
+    clock: Callable[[], dt.datetime] = security.utcnow
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Portal:
+    """The database behind a portal: engine, sessions, schema upgraded on open."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        upgrade(self.engine)
+        self.sessions: sessionmaker = session_factory(self.engine)
+
+    def session(self) -> Session:
+        return self.sessions()
+
+
+def open_portal(database_url: str, **kwargs: Any) -> Portal:
+    return Portal(Settings(database_url, **kwargs))
+
+
+# --- request plumbing -------------------------------------------------------------------------
+
+
+def _https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def session_cookie(request: Request) -> str:
+    return "__Host-gongkai-session" if _https(request) else "gongkai-session"
+
+
+def csrf_cookie(request: Request) -> str:
+    return "__Host-gongkai-csrf" if _https(request) else "gongkai-csrf"
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax", secure=_https(request))
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+@dataclass
+class Ctx:
+    request: Request
+    db: Session
+    portal: Portal
+    actor: Actor
+    session: SessionRow | None
+    form: FormData | None
+    csrf: str  # the token to put in this page's forms
+
+    @property
+    def user(self) -> User | None:
+        return self.actor.user
+
+    def render(self, name: str, status: int = 200, **values: Any) -> Response:
+        values.setdefault("message", "")
+        response = templates.TemplateResponse(
+            self.request, name, {"user": self.user, "csrf": self.csrf, "fmt": fmt, **values}, status_code=status
+        )
+        if self.session is None and not self.request.cookies.get(csrf_cookie(self.request)):
+            _set_cookie(self.request, response, csrf_cookie(self.request), self.csrf)
+        return response
+
+    def text(self, name: str) -> str:
+        value = self.form.get(name, "") if self.form is not None else ""
+        return value if isinstance(value, str) else ""
+
+    def redirect(self, url: str) -> Response:
+        return RedirectResponse(url, status_code=303)
+
+
+def handler(*, login: bool = True, admin: bool = False) -> Callable[[Callable[[Ctx], Response]], Callable]:
+    """Wrap a synchronous page function: database session, authentication, CSRF, errors."""
+
+    def wrap(fn: Callable[[Ctx], Response]) -> Callable:
+        async def endpoint(request: Request) -> Response:
+            form = None
+            if request.method == "POST":
+                form = await request.form(max_files=4, max_fields=1000)
+            try:
+                return await run_in_threadpool(_run, fn, request, form, login, admin)
+            finally:
+                if form is not None:
+                    await form.close()
+
+        endpoint.__name__ = fn.__name__
+        endpoint.__doc__ = fn.__doc__
+        return endpoint
+
+    return wrap
+
+
+def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None, login: bool, admin: bool) -> Response:
+    portal: Portal = request.app.state.portal
+    clock = portal.settings.clock
+    with portal.session() as db:
+        found = security.load_session(db, request.cookies.get(session_cookie(request)), clock())
+        session, user = found if found else (None, None)
+        csrf = session.csrf if session else (request.cookies.get(csrf_cookie(request)) or secrets.token_urlsafe(32))
+        ctx = Ctx(request, db, portal, Actor(user, address(request), clock), session, form, csrf)
+        if request.method == "POST":
+            given = form.get("csrf_token") if form is not None else None
+            if not security.csrf_ok(csrf if (session or request.cookies.get(csrf_cookie(request))) else None, given if isinstance(given, str) else None):
+                return PlainTextResponse("请求缺少有效的安全令牌（CSRF），已拒绝。请刷新页面后重试。", status_code=403)
+        if login and user is None:
+            if request.method == "POST":
+                return PlainTextResponse("请先登录。", status_code=403)
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        if login and user is not None and user.must_change and fn.__name__ not in ("password_page", "logout"):
+            return RedirectResponse("/password", status_code=303)
+        try:
+            if admin and not ctx.actor.is_admin:
+                raise NotFound()
+            return fn(ctx)
+        except NotFound:
+            db.rollback()
+            return ctx.render("error.html", 404, title="找不到", message="找不到该页面或文件。")
+        except PortalError as exc:
+            db.rollback()
+            return ctx.render("error.html", exc.status, title="无法完成", message=str(exc))
+
+
+def download(name: str, data: bytes, media_type: str) -> Response:
+    """A file download with an RFC 5987 UTF-8 file name (and an ASCII fallback)."""
+    fallback = "".join(c if c.isascii() and c.isalnum() or c in "._-" else "_" for c in name) or "download"
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"},
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MEDIA = {".xlsx": XLSX, ".json": "application/json", ".docx": DOCX, ".pdf": "application/pdf", ".zip": "application/zip"}
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+
+
+def _file(ctx: Ctx, name: str) -> tuple[str, bytes] | None:
+    item = ctx.form.get(name) if ctx.form is not None else None
+    if not isinstance(item, UploadFile) or not item.filename:
+        return None
+    return item.filename, item.file.read()
+
+
+# --- login and passwords ----------------------------------------------------------------------
+
+LOGIN_FAILED = "用户名或密码不正确；或者登录失败次数过多，已暂时锁定，请 15 分钟后再试。"
+
+
+@handler(login=False)
+def login_page(ctx: Ctx) -> Response:
+    if ctx.request.method == "GET":
+        return ctx.render("login.html", title="登录", next=ctx.request.query_params.get("next", ""))
+    username, password = ctx.text("username").strip(), ctx.text("password")
+    now, where = ctx.actor.now(), ctx.actor.address
+    target = ctx.text("next")
+    if security.is_locked(ctx.db, username, where, now):
+        user = None
+        service.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", f"{username}（已锁定）")
+    else:
+        user = security.authenticate(ctx.db, username, password, where, now)
+        if user is None:
+            service.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", username[:100])
+    if user is None:
+        ctx.db.commit()
+        return ctx.render("login.html", 200, title="登录", message=LOGIN_FAILED, next=target)
+    if ctx.session is not None:
+        ctx.db.delete(ctx.session)
+    token, _row = security.new_session(ctx.db, user, now)
+    user.last_login_at = now
+    service.audit(ctx.db, Actor(user, where, ctx.actor.clock), "login", user.username, user.body_id)
+    ctx.db.commit()
+    if user.must_change:
+        target = "/password"
+    elif not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = ctx.redirect(target)
+    _set_cookie(ctx.request, response, session_cookie(ctx.request), token)
+    return response
+
+
+@handler()
+def logout(ctx: Ctx) -> Response:
+    service.audit(ctx.db, ctx.actor, "logout", ctx.user.username if ctx.user else "")
+    security.end_session(ctx.db, ctx.request.cookies.get(session_cookie(ctx.request)))
+    ctx.db.commit()
+    response = ctx.redirect("/login")
+    response.delete_cookie(session_cookie(ctx.request), path="/", secure=_https(ctx.request), httponly=True, samesite="lax")
+    return response
+
+
+@handler()
+def password_page(ctx: Ctx) -> Response:
+    if ctx.request.method == "GET":
+        return ctx.render("password.html", title="修改密码")
+    new = ctx.text("new_password")
+    if new != ctx.text("new_password2"):
+        return ctx.render("password.html", 400, title="修改密码", message="两次输入的新密码不一致。")
+    try:
+        service.change_password(ctx.db, ctx.actor, ctx.text("old_password"), new)
+    except PortalError as exc:
+        ctx.db.rollback()
+        return ctx.render("password.html", 400, title="修改密码", message=str(exc))
+    return ctx.redirect("/")
+
+
+@handler()
+def home(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    if ctx.actor.is_admin:
+        return ctx.redirect("/county")
+    return ctx.redirect(f"/b/{ctx.user.body_id}")
+
+
+# --- the body's pages -------------------------------------------------------------------------
+
+
+def _tables(report_context: dict[str, Any]) -> list[tuple[str, list]]:
+    return [
+        (fmt.SECTION_HEADINGS[1], proactive_rows(report_context["t2"])),
+        (fmt.SECTION_HEADINGS[2], request_rows(report_context["t3"])),
+        (fmt.SECTION_HEADINGS[3], appeal_rows(report_context["t4"])),
+    ]
+
+
+NARRATIVE_SECTIONS = ("preamble", "overview", "channels", "improvements", "other_matters", "body", "last_year")
+
+
+def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: str = "", status: int = 200) -> Response:
+    body = service.body_for(ctx.db, ctx.actor, body_id)
+    rnd = service.round_of(ctx.db, body)
+    all_versions = service.versions(ctx.db, body.id)
+    if version_id is None:
+        version = all_versions[0] if all_versions else None
+    else:
+        version = service.version_for(ctx.db, ctx.actor, body.id, version_id)[1]
+    findings, tables, narrative, changed, seen = [], [], [], [], None
+    if version is not None:
+        findings = service.findings_of(version)
+        report = service.report_of(version)
+        tables = _tables(build_context(report))
+        narrative = _narrative(report, findings)
+        if ctx.actor.is_admin:
+            seen, changed = service.figures_changed(ctx.db, body, version)
+    marked: dict[str, int] = {}
+    for i, f in enumerate(findings):
+        if f.path:
+            marked.setdefault(f.path, i)
+    returned = service.latest_review(ctx.db, body.id)
+    response = ctx.render(
+        "body.html",
+        status,
+        title=body.name,
+        body=body,
+        rnd=rnd,
+        status_label=service.STATUS_NAMES[service.body_status(body, all_versions[0] if all_versions else None)],
+        versions=all_versions,
+        version=version,
+        latest=all_versions[0] if all_versions else None,
+        findings=findings,
+        severity=SEVERITY_LABELS,
+        marked=marked,
+        tables=tables,
+        narrative=narrative,
+        review=returned,
+        review_cells=json.loads(returned.cells_json) if returned else [],
+        reviews=service.reviews(ctx.db, body.id),
+        submissions=service.submissions(ctx.db, body.id),
+        explanations={s.id: json.loads(s.explanations_json) for s in service.submissions(ctx.db, body.id)},
+        account=service.account_of(ctx.db, body.id),
+        changed=changed,
+        seen=seen,
+        locked=body.state in ("submitted", "accepted") or body.removed_at is not None,
+        today=ctx.actor.now().date().isoformat(),
+        message=message,
+        max_upload_mb=ctx.portal.settings.max_upload // 1048576,
+    )
+    if ctx.actor.is_admin and version is not None and all_versions and version.id == all_versions[0].id:
+        service.mark_seen(ctx.db, body, version)
+    return response
+
+
+def _narrative(report: Any, findings: list) -> list[dict[str, Any]]:
+    """The narrative parts as the clerk wrote them, each with the findings about it."""
+    from ..workbook import layout as L
+
+    parts = []
+    for spec in L.cell_specs():
+        if spec.kind != "longtext":
+            continue
+        section = spec.path.split(".")[0]
+        if section not in ("overview", "improvements", "other_matters", "preamble"):
+            continue
+        from ..model import get_path
+
+        text = get_path(report, spec.path) or ""
+        about = [(i, f) for i, f in enumerate(findings) if f.path and (f.path == spec.path or f.location.endswith(f"!{spec.cell}") and f.location.startswith(spec.sheet))]
+        parts.append({"label": spec.label, "where": f"{spec.sheet}!{spec.cell}", "text": str(text), "findings": about})
+    return parts
+
+
+@handler()
+def body_page(ctx: Ctx) -> Response:
+    return body_view(ctx, _int(ctx.request.path_params["body_id"]))
+
+
+@handler()
+def version_page(ctx: Ctx) -> Response:
+    p = ctx.request.path_params
+    return body_view(ctx, _int(p["body_id"]), _int(p["version_id"]))
+
+
+@handler()
+def workbook_download(ctx: Ctx) -> Response:
+    name, data = service.prefilled_workbook(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]))
+    return download(name, data, XLSX)
+
+
+@handler()
+def upload(ctx: Ctx) -> Response:
+    body_id = _int(ctx.request.path_params["body_id"])
+    service.body_for(ctx.db, ctx.actor, body_id)
+    got = _file(ctx, "file")
+    if got is None:
+        return body_view(ctx, body_id, message="请选择要上传的填报表文件。", status=400)
+    try:
+        version = service.upload_version(ctx.db, ctx.actor, body_id, got[0], got[1], max_size=ctx.portal.settings.max_upload)
+    except NotFound:
+        raise
+    except PortalError as exc:
+        return body_view(ctx, body_id, message=str(exc), status=exc.status)
+    return ctx.redirect(f"/b/{body_id}/v/{version.id}#findings")
+
+
+@handler()
+def version_file(ctx: Ctx) -> Response:
+    p = ctx.request.path_params
+    name, data = service.stored_file(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["version_id"]))
+    return download(name, data, MEDIA.get(Path(name).suffix.lower(), "application/octet-stream"))
+
+
+@handler()
+def version_preview(ctx: Ctx) -> Response:
+    p = ctx.request.path_params
+    html = service.preview_html(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["version_id"]))
+    return HTMLResponse(html, headers={"Content-Security-Policy": PREVIEW_CSP})
+
+
+@handler()
+def version_report(ctx: Ctx) -> Response:
+    p = ctx.request.path_params
+    kind = "." + p["kind"]
+    name, data = service.report_file(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["version_id"]), kind)
+    return download(name, data, MEDIA[kind])
+
+
+@handler()
+def submit(ctx: Ctx) -> Response:
+    body_id = _int(ctx.request.path_params["body_id"])
+    explanations = {}
+    for key, value in (ctx.form.multi_items() if ctx.form else []):
+        if key.startswith("explain_") and key[8:].isdigit() and isinstance(value, str):
+            explanations[int(key[8:])] = value
+    try:
+        signed = dt.date.fromisoformat(ctx.text("signed_on"))
+    except ValueError:
+        return body_view(ctx, body_id, message="请填写签发日期（年-月-日）。", status=400)
+    stamped = _file(ctx, "stamped")
+    try:
+        service.submit(
+            ctx.db, ctx.actor, body_id, version_id=_int(ctx.text("version_id")), leader=ctx.text("leader"),
+            signed_on=signed, explanations=explanations, stamped=stamped[1] if stamped else None,
+        )
+    except NotFound:
+        raise
+    except PortalError as exc:
+        ctx.db.rollback()
+        return body_view(ctx, body_id, message=str(exc), status=exc.status)
+    return ctx.redirect(f"/b/{body_id}")
+
+
+@handler()
+def stamped_download(ctx: Ctx) -> Response:
+    p = ctx.request.path_params
+    name, data = service.stamped_file(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["submission_id"]))
+    return download(name, data, "application/pdf")
+
+
+# --- the county's pages -----------------------------------------------------------------------
+
+
+@handler(admin=True)
+def county_home(ctx: Ctx) -> Response:
+    return ctx.render("county.html", title="报送年度", rounds=service.rounds(ctx.db))
+
+
+@handler(admin=True)
+def round_create(ctx: Ctx) -> Response:
+    got = _file(ctx, "orgs")
+    if got is None:
+        raise PortalError("请选择单位名单（.xlsx 或 .csv）。")
+    try:
+        year = int(ctx.text("year"))
+        deadline = dt.date.fromisoformat(ctx.text("deadline")) if ctx.text("deadline") else None
+    except ValueError:
+        raise PortalError("年度应为数字，截止日期应为“年-月-日”。") from None
+    previous = int(ctx.text("previous_round_id")) if ctx.text("previous_round_id").isdigit() else None
+    import tempfile
+
+    suffix = Path(got[0]).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise PortalError("单位名单应为 .xlsx 或 .csv 文件。")
+    with tempfile.TemporaryDirectory(prefix="gongkai-orgs-") as tmp:
+        path = Path(tmp) / f"单位名单{suffix}"
+        path.write_bytes(got[1])
+        rnd = service.create_round(ctx.db, ctx.actor, year=year, orgs=path, title=ctx.text("title"), deadline=deadline, previous_round_id=previous)
+    return ctx.redirect(f"/county/rounds/{rnd.id}")
+
+
+SORTS: dict[str, Callable[[service.DashboardRow], Any]] = {
+    "name": lambda r: r.body.name,
+    "status": lambda r: list(service.STATUS_NAMES).index(r.status),
+    "errors": lambda r: -(r.errors or 0),
+    "warnings": lambda r: -(r.warnings or 0),
+    "upload": lambda r: r.last_upload or dt.datetime.min,
+    "submitted": lambda r: r.submitted_at or dt.datetime.min,
+}
+
+
+@handler(admin=True)
+def round_page(ctx: Ctx) -> Response:
+    rnd = service.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
+    rows = service.dashboard(ctx.db, rnd.id, ctx.actor.now())
+    counts = {key: sum(r.status == key for r in rows) for key in service.STATUS_NAMES}
+    q = ctx.request.query_params
+    status, sort = q.get("status", ""), q.get("sort", "name")
+    shown = [r for r in rows if not status or r.status == status]
+    shown.sort(key=SORTS.get(sort, SORTS["name"]))
+    removed = [b for b in service.bodies(ctx.db, rnd.id, removed=True) if b.removed_at is not None]
+    return ctx.render(
+        "round.html", title=rnd.title, rnd=rnd, rows=shown, counts=counts, names=service.STATUS_NAMES,
+        shown_status=status, sort=sort, removed=removed, levels=fmt.LEVELS,
+    )
+
+
+@handler(admin=True)
+def accounts_issue(ctx: Ctx) -> Response:
+    rnd = service.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
+    issued = service.issue_accounts(ctx.db, ctx.actor, rnd.id)
+    return download(f"{rnd.year}年度账号清单.xlsx", service.accounts_workbook(issued, rnd), XLSX)
+
+
+@handler(admin=True)
+def chase_download(ctx: Ctx) -> Response:
+    name, data = service.chase_workbook(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
+    return download(name, data, XLSX)
+
+
+@handler(admin=True)
+def body_add(ctx: Ctx) -> Response:
+    round_id = _int(ctx.request.path_params["round_id"])
+    service.add_body(ctx.db, ctx.actor, round_id, name=ctx.text("name"), short_name=ctx.text("short_name"), level=ctx.text("level") or "乡镇", parent=ctx.text("parent"))
+    return ctx.redirect(f"/county/rounds/{round_id}")
+
+
+@handler(admin=True)
+def body_rename(ctx: Ctx) -> Response:
+    row = service.rename_body(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), name=ctx.text("name"), short_name=ctx.text("short_name"))
+    return ctx.redirect(f"/b/{row.id}")
+
+
+@handler(admin=True)
+def body_remove(ctx: Ctx) -> Response:
+    row = service.remove_body(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), ctx.text("reason"))
+    return ctx.redirect(f"/county/rounds/{row.round_id}")
+
+
+@handler(admin=True)
+def body_reset(ctx: Ctx) -> Response:
+    issued = service.reset_password(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]))
+    return ctx.render("reset.html", title="重置密码", issued=issued)
+
+
+@handler(admin=True)
+def body_review(ctx: Ctx) -> Response:
+    body_id = _int(ctx.request.path_params["body_id"])
+    action = ctx.request.path_params["action"]
+    reason = ctx.text("reason")
+    cells = [v for k, v in (ctx.form.multi_items() if ctx.form else []) if k == "cells" and isinstance(v, str)]
+    cells += [c for c in ctx.text("cells_text").replace("，", ",").split(",") if c.strip()]
+    if action == "return":
+        service.return_(ctx.db, ctx.actor, body_id, reason, cells)
+    elif action == "accept":
+        service.accept(ctx.db, ctx.actor, body_id, reason)
+    elif action == "reopen":
+        service.reopen(ctx.db, ctx.actor, body_id, reason)
+    else:
+        raise NotFound()
+    return ctx.redirect(f"/b/{body_id}")
+
+
+@handler(admin=True)
+def totals_page(ctx: Ctx) -> Response:
+    rnd = service.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
+    scope = "submitted" if ctx.request.query_params.get("scope") == "submitted" else "accepted"
+    count, sums = service.totals(ctx.db, rnd.id, scope)
+    return ctx.render("totals.html", title=f"{rnd.title} 全县合计", rnd=rnd, scope=scope, count=count, tables=_tables(_table_context(sums)))
+
+
+def _table_context(sums: dict[str, Any]) -> dict[str, Any]:
+    """t2/t3/t4 as :func:`gongkai.context.build_context` gives them, from path -> total."""
+    tables: dict[str, Any] = {"t2": {}, "t3": {}, "t4": {}}
+    names = {"proactive": "t2", "requests": "t3", "appeals": "t4"}
+    for path, value in sums.items():
+        section, row, *rest = path.split(".")
+        table = tables[names[section]]
+        if rest:
+            table.setdefault(row, {})[rest[0]] = str(value)
+        else:
+            table[row] = str(value)
+    return tables
+
+
+@handler(admin=True)
+def zip_download(ctx: Ctx) -> Response:
+    q = ctx.request.query_params
+    name, data = service.download_zip(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]), pdf=q.get("pdf") == "1", html=q.get("html") == "1")
+    return download(name, data, MEDIA[".zip"])
+
+
+@handler(admin=True)
+def audit_page(ctx: Ctx) -> Response:
+    q = ctx.request.query_params
+    body_id = int(q["body_id"]) if q.get("body_id", "").isdigit() else None
+    entries = service.audit_entries(ctx.db, action=q.get("action", ""), username=q.get("username", "").strip(), body_id=body_id)
+    return ctx.render("audit.html", title="操作日志", entries=entries, actions=service.AUDIT_ACTIONS, q=q)
+
+
+# --- the application --------------------------------------------------------------------------
+
+
+class SecurityHeaders:
+    """Headers every response carries, and the request size cap (413 before parsing)."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body:
+            await _too_large(send, self.max_body)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _TooLarge()
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                raw = list(message.get("headers", []))
+                present = {k.lower() for k, _ in raw}
+                for key, value in (
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"cache-control", b"no-store"),
+                ):
+                    if key not in present:
+                        raw.append((key, value))
+                message = {**message, "headers": raw}
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except _TooLarge:
+            await _too_large(send, self.max_body)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = f"上传的内容超过上限 {limit / 1048576:.0f} MB，已拒绝。".encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"x-content-type-options", b"nosniff")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+ROUTES = [
+    Route("/", home, name="home"),
+    Route("/login", login_page, methods=["GET", "POST"], name="login"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/password", password_page, methods=["GET", "POST"], name="password"),
+    Route("/b/{body_id}", body_page, name="body"),
+    Route("/b/{body_id}/workbook", workbook_download, name="workbook"),
+    Route("/b/{body_id}/upload", upload, methods=["POST"], name="upload"),
+    Route("/b/{body_id}/submit", submit, methods=["POST"], name="submit"),
+    Route("/b/{body_id}/v/{version_id}", version_page, name="version"),
+    Route("/b/{body_id}/v/{version_id}/file", version_file, name="version_file"),
+    Route("/b/{body_id}/v/{version_id}/preview", version_preview, name="preview"),
+    Route("/b/{body_id}/v/{version_id}/report.{kind:str}", version_report, name="report"),
+    Route("/b/{body_id}/stamped/{submission_id}", stamped_download, name="stamped"),
+    Route("/county", county_home, name="county"),
+    Route("/county/rounds", round_create, methods=["POST"], name="round_create"),
+    Route("/county/rounds/{round_id}", round_page, name="round"),
+    Route("/county/rounds/{round_id}/accounts", accounts_issue, methods=["POST"], name="accounts"),
+    Route("/county/rounds/{round_id}/chase.xlsx", chase_download, name="chase"),
+    Route("/county/rounds/{round_id}/bodies", body_add, methods=["POST"], name="body_add"),
+    Route("/county/rounds/{round_id}/totals", totals_page, name="totals"),
+    Route("/county/rounds/{round_id}/download.zip", zip_download, name="zip"),
+    Route("/county/bodies/{body_id}/rename", body_rename, methods=["POST"], name="body_rename"),
+    Route("/county/bodies/{body_id}/remove", body_remove, methods=["POST"], name="body_remove"),
+    Route("/county/bodies/{body_id}/reset", body_reset, methods=["POST"], name="body_reset"),
+    Route("/county/bodies/{body_id}/{action}", body_review, methods=["POST"], name="review"),
+    Route("/county/audit", audit_page, name="audit"),
+    Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+]
+
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.autoescape = True
+
+
+def create_app(settings: Settings | str) -> Starlette:
+    """The portal as an ASGI application (the schema is upgraded here, before serving)."""
+    if isinstance(settings, str):
+        settings = Settings(settings)
+    portal = Portal(settings)
+    app = Starlette(routes=ROUTES)
+    app.state.portal = portal
+    app.add_middleware(SecurityHeaders, max_body=settings.max_upload + 1024 * 1024)
+    return app
+
+
+__all__ = ["AuditEntry", "Portal", "Settings", "create_app", "open_portal"]

@@ -1,0 +1,42 @@
+"""``gongkai serve``: the portal's command, registered on the main Typer app."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve_command(
+        data: Annotated[Path, typer.Option("--data", help="数据文件夹（内含 SQLite 数据库 gongkai.db）。")] = Path("gongkai-data"),
+        db: Annotated[
+            Optional[str],  # noqa: UP045 - Typer needs Optional on Python 3.10
+            typer.Option("--db", help="数据库地址，如 postgresql+psycopg://用户@主机/库名；不给出时用 --data 中的 SQLite。"),
+        ] = None,
+        host: Annotated[str, typer.Option("--host", help="监听地址；默认只允许本机访问。")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", help="端口。")] = 8000,
+        demo: Annotated[bool, typer.Option("--demo", help="生成演示报送年度（示例县）并打印演示账号。")] = False,
+        create_admin: Annotated[
+            Optional[str],  # noqa: UP045
+            typer.Option("--create-admin", help="创建管理员账号（从标准输入读取密码）后退出。"),
+        ] = None,
+        max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="上传文件大小上限（MB）。")] = 20,
+    ) -> None:
+        """县级填报系统：各单位在浏览器中下载、上传、核对、提交，县政务公开办审核、汇总、一键下载。"""
+        from ..errors import GongkaiError
+        from .serving import create_admin_account, serve
+
+        if create_admin:
+            password = sys.stdin.readline().rstrip("\r\n")
+            try:
+                create_admin_account(data, db, create_admin, password)
+            except GongkaiError as exc:
+                typer.echo(f"未创建管理员：{exc}", err=True)
+                raise typer.Exit(1) from exc
+            typer.echo(f"已创建管理员 {create_admin}。")
+            return
+        serve(data, db=db, host=host, port=port, demo=demo, max_upload=max_upload_mb * 1024 * 1024)

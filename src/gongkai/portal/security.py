@@ -1,0 +1,157 @@
+"""Passwords, server-side sessions, CSRF tokens and login throttling.
+
+Time comes from an injectable clock (``Settings.clock``) so timeouts are tested without
+waiting. Only the SHA-256 of a session token is stored: a copy of the database does not
+hand out live sessions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from .db import LoginFailure, SessionRow, User
+
+IDLE_TIMEOUT = dt.timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
+LOCK_WINDOW = dt.timedelta(minutes=15)
+ACCOUNT_FAILURES = 5  # per account within LOCK_WINDOW, then locked for LOCK_WINDOW
+ADDRESS_FAILURES = 20  # per address across accounts within LOCK_WINDOW
+MIN_PASSWORD = 10
+INITIAL_PASSWORD = 14
+# No 0/O, 1/l/I: the initial password is typed from a printed list.
+_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+Clock = Callable[[], dt.datetime]
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC: the same on SQLite and PostgreSQL ``timestamp without time zone``."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A hash to verify against when the user does not exist, so both take as long.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def random_password(length: int = INITIAL_PASSWORD) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    text = (Path(__file__).parent / "common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why ``password`` may not be chosen (Chinese), or ``None`` when it may."""
+    if len(password) < MIN_PASSWORD:
+        return f"新密码至少 {MIN_PASSWORD} 个字符。"
+    if password.lower() in common_passwords():
+        return "新密码是最常见的密码之一，很容易被猜中，请换一个。"
+    if len(set(password)) < 4:
+        return "新密码的字符种类太少（如 aaaaaaaaaa），请换一个。"
+    if username and username.lower() in password.lower():
+        return "新密码不能包含用户名。"
+    return None
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def new_session(db: Session, user: User, now: dt.datetime) -> tuple[str, SessionRow]:
+    """A fresh random token (never reusing one the browser brought) and its server-side row."""
+    token = secrets.token_urlsafe(32)
+    row = SessionRow(token_hash=token_hash(token), user_id=user.id, csrf=secrets.token_urlsafe(32), created_at=now, last_seen=now)
+    db.add(row)
+    return token, row
+
+
+def load_session(db: Session, token: str | None, now: dt.datetime) -> tuple[SessionRow, User] | None:
+    """The live session for ``token``; an expired one (idle 30 min or 12 h old) is deleted."""
+    if not token:
+        return None
+    row = db.get(SessionRow, token_hash(token))
+    if row is None:
+        return None
+    if now - row.last_seen > IDLE_TIMEOUT or now - row.created_at > ABSOLUTE_TIMEOUT:
+        db.delete(row)
+        db.commit()
+        return None
+    user = db.get(User, row.user_id)
+    if user is None or user.disabled:
+        return None
+    if now - row.last_seen > dt.timedelta(seconds=30):  # one write a half-minute, not one a request
+        row.last_seen = now
+        db.commit()
+    return row, user
+
+
+def end_session(db: Session, token: str | None) -> None:
+    if token:
+        db.execute(delete(SessionRow).where(SessionRow.token_hash == token_hash(token)))
+
+
+def end_user_sessions(db: Session, user_id: int) -> None:
+    db.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+
+
+def is_locked(db: Session, username: str, address: str, now: dt.datetime) -> bool:
+    """Five failures for a name within 15 minutes lock it for 15 minutes from the fifth;
+    an address with too many failures across names is refused the same way. The name need
+    not exist: a lock says nothing about whether it does."""
+    since = now - LOCK_WINDOW
+    by_address = db.scalar(
+        select(func.count()).select_from(LoginFailure).where(LoginFailure.address == address, LoginFailure.at > since)
+    )
+    if by_address and by_address >= ADDRESS_FAILURES:
+        return True
+    times = list(
+        db.scalars(
+            select(LoginFailure.at)
+            .where(LoginFailure.username == username, LoginFailure.at > now - 2 * LOCK_WINDOW)
+            .order_by(LoginFailure.at)
+        )
+    )
+    for i in range(ACCOUNT_FAILURES - 1, len(times)):
+        if times[i] - times[i - ACCOUNT_FAILURES + 1] <= LOCK_WINDOW and now - times[i] < LOCK_WINDOW:
+            return True
+    return False
+
+
+def authenticate(db: Session, username: str, password: str, address: str, now: dt.datetime) -> User | None:
+    """The user, or ``None`` — the same for an unknown name and a wrong password."""
+    user = db.scalar(select(User).where(User.username == username))
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or user.disabled:
+        db.add(LoginFailure(username=username[:100], address=address[:64], at=now))
+        return None
+    return user
+
+
+def csrf_ok(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and secrets.compare_digest(str(expected), str(given))

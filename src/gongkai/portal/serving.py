@@ -1,0 +1,150 @@
+"""Starting a portal: where its database is, the demo round, and Uvicorn."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..county import workbook_name
+from ..model import Body
+from ..reading import read_report
+from ..workbook import write_workbook
+from . import security, service
+from .app import Portal, Settings, create_app
+from .db import User
+
+DB_FILE = "gongkai.db"
+
+
+def database_url(data: Path, db: str | None = None) -> str:
+    """``db`` when given (e.g. ``postgresql+psycopg://…``), else the SQLite file in ``data``."""
+    if db:
+        return db
+    data.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(data / DB_FILE).resolve()}"
+
+
+def demo_folder() -> Path:
+    """The sample county shipped in the wheel (or, in a source checkout, samples/county)."""
+    shipped = Path(__file__).parent / "demo"
+    if (shipped / "单位名单.csv").is_file():
+        return shipped
+    return Path(__file__).resolve().parents[3] / "samples" / "county"
+
+
+@dataclass
+class DemoLogin:
+    who: str
+    username: str
+    password: str
+    note: str
+
+
+def seed_demo(portal: Portal) -> list[DemoLogin]:
+    """A living demo: last year's round (all accepted) and this year's, where one body is
+    accepted, one submitted, one has an error, one has only downloaded and two have not
+    started. Returns the logins to print; an already seeded database is left alone."""
+    folder = demo_folder()
+    with portal.session() as db:
+        if service.rounds(db):
+            return []
+        password = security.random_password()
+        admin_user = service.create_admin(db, "county-admin", password, portal.settings.clock)
+        admin = service.Actor(admin_user, "demo", portal.settings.clock)
+        logins = [DemoLogin("县政务公开办（管理员）", admin_user.username, password, "")]
+        orgs = folder / "单位名单.csv"
+        last = service.create_round(db, admin, year=2024, orgs=orgs, title="2024年度政府信息公开工作年度报告")
+        service.issue_accounts(db, admin, last.id)
+        for body in service.bodies(db, last.id):
+            file = _sample(folder / "2024", body.short_name)
+            if file is not None:
+                _file_and_submit(db, admin, body.id, file.name, file.read_bytes())
+                service.accept(db, admin, body.id)
+        rnd = service.create_round(
+            db, admin, year=2025, orgs=orgs, deadline=dt.date(2026, 1, 31), previous_round_id=last.id,
+            title="2025年度政府信息公开工作年度报告",
+        )
+        issued = {a.body.id: a for a in service.issue_accounts(db, admin, rnd.id)}
+        plan = ["accepted", "submitted", "error", "downloaded", "", ""]
+        notes = {"accepted": "已通过", "submitted": "已提交待审核", "error": "上传的填报表有错误", "downloaded": "只下载了填报表", "": "尚未开始"}
+        for body, step in zip(service.bodies(db, rnd.id), plan, strict=False):
+            file = _sample(folder / "2025", body.short_name)
+            filer = service.Actor(db.get(User, _user_id(db, body.id)), "demo", portal.settings.clock)
+            if step == "downloaded":
+                service.prefilled_workbook(db, filer, body.id)
+            elif step == "error" and file is not None:
+                service.upload_version(db, filer, body.id, file.name, _with_error(file))
+            elif step in ("accepted", "submitted") and file is not None:
+                _file_and_submit(db, admin, body.id, file.name, file.read_bytes())
+                if step == "accepted":
+                    service.accept(db, admin, body.id)
+            account = issued[body.id]
+            logins.append(DemoLogin(f"{body.name}（{notes[step]}）", account.username, account.password, step))
+        return logins
+
+
+def _sample(folder: Path, short_name: str) -> Path | None:
+    path = folder / f"{short_name}.xlsx"
+    return path if path.is_file() else None
+
+
+def _user_id(db, body_id: int) -> int:  # type: ignore[no-untyped-def]
+    account = service.account_of(db, body_id)
+    assert account is not None
+    return account.id
+
+
+def _file_and_submit(db, admin: service.Actor, body_id: int, filename: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
+    filer = service.Actor(db.get(User, _user_id(db, body_id)), "demo", admin.clock)
+    version = service.upload_version(db, filer, body_id, filename, data)
+    findings = service.findings_of(version)
+    explanations = {i: "已核实，数字无误。" for i, f in enumerate(findings) if f.severity == "warning"}
+    service.submit(db, filer, body_id, version_id=version.id, leader="张主任", signed_on=admin.now().date(), explanations=explanations)
+
+
+def _with_error(file: Path) -> bytes:
+    """The sample with a planted error: a township that made regulations (R2-1)."""
+    report = read_report(file)
+    report.proactive.regulations.issued = 1
+    with tempfile.TemporaryDirectory(prefix="gongkai-demo-") as tmp:
+        body: Body = report.body
+        return write_workbook(report, Path(tmp) / workbook_name(body)).read_bytes()
+
+
+def serve(
+    data: Path = Path("gongkai-data"),
+    *,
+    db: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    demo: bool = False,
+    max_upload: int = service.DEFAULT_MAX_UPLOAD,
+    echo: bool = True,
+) -> None:
+    """Upgrade the schema, optionally seed the demo (printing its logins), and serve."""
+    import uvicorn
+
+    settings = Settings(database_url(data, db), max_upload=max_upload)
+    app = create_app(settings)
+    if demo:
+        logins = seed_demo(app.state.portal)
+        if echo:
+            if logins:
+                print("演示数据已生成。登录账号（首次登录须修改密码）：")
+                for login in logins:
+                    print(f"  {login.who}：用户名 {login.username}  密码 {login.password}")
+            else:
+                print("数据库中已有报送年度，未重复生成演示数据。")
+    if echo:
+        print(f"gongkai 填报系统：http://{host}:{port}/  （数据：{settings.database_url.split('@')[-1]}）", flush=True)
+    # Behind nginx the scheme (https) comes from X-Forwarded-Proto, trusted from localhost only.
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info")
+
+
+def create_admin_account(data: Path, db: str | None, username: str, password: str) -> None:
+    settings = Settings(database_url(data, db))
+    portal = Portal(settings)
+    with portal.session() as session:
+        service.create_admin(session, username, password)

@@ -1,0 +1,160 @@
+"""Fixtures for the portal tests: a fresh database (SQLite always, PostgreSQL too when
+GONGKAI_TEST_DATABASE_URL is set), a movable clock, a seeded round and logged-in clients."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
+
+from gongkai.portal import Settings, create_app, service
+from gongkai.portal.db import User
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNTY = ROOT / "samples" / "county"
+ADMIN_PASSWORD = "Office-of-Openness-2025"
+NEW_PASSWORD = "a-Good-new-pass-9931"
+
+
+class Clock:
+    """Naive UTC that a test can move forward."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 1, 10, 9, 0, 0)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+def _postgres_database(base: str):  # type: ignore[no-untyped-def]
+    """A new empty database on the server at ``base``; dropped afterwards."""
+    name = f"gongkai_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    return admin, name, url
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("GONGKAI_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'portal.db'}"
+        return
+    admin, name, url = _postgres_database(os.environ["GONGKAI_TEST_DATABASE_URL"])
+    yield url
+    from sqlalchemy.pool import NullPool  # noqa: F401 - connections closed by dispose below
+
+    with admin.connect() as c:
+        c.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(db_url, clock):  # type: ignore[no-untyped-def]
+    application = create_app(Settings(db_url, clock=clock, max_upload=2 * 1024 * 1024))
+    yield application
+    application.state.portal.engine.dispose()
+
+
+@pytest.fixture
+def portal(app):  # type: ignore[no-untyped-def]
+    return app.state.portal
+
+
+@dataclass
+class World:
+    """A round of the sample county with accounts issued."""
+
+    round_id: int
+    bodies: dict[str, int]  # short name -> body id
+    passwords: dict[str, tuple[str, str]]  # short name -> (username, initial password)
+
+
+@pytest.fixture
+def world(portal, clock) -> World:  # type: ignore[no-untyped-def]
+    with portal.session() as db:
+        service.create_admin(db, "county", ADMIN_PASSWORD, clock)
+        admin = service.system_actor(db, clock=clock)
+        rnd = service.create_round(db, admin, year=2025, orgs=COUNTY / "单位名单.csv", deadline=dt.date(2026, 1, 31))
+        issued = service.issue_accounts(db, admin, rnd.id)
+        return World(
+            rnd.id,
+            {a.body.short_name: a.body.id for a in issued},
+            {a.body.short_name: (a.username, a.password) for a in issued},
+        )
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "page has no CSRF field"
+    return found.group(1)
+
+
+def login(client: TestClient, username: str, password: str):  # type: ignore[no-untyped-def]
+    page = client.get("/login")
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": csrf_of(page.text)}, follow_redirects=False
+    )
+
+
+def client_for(app) -> TestClient:  # type: ignore[no-untyped-def]
+    return TestClient(app, base_url="http://testserver")
+
+
+def admin_client(app) -> TestClient:  # type: ignore[no-untyped-def]
+    c = client_for(app)
+    assert login(c, "county", ADMIN_PASSWORD).status_code == 303
+    return c
+
+
+def filer_client(app, world: World, short: str) -> TestClient:  # type: ignore[no-untyped-def]
+    """A 填报人 logged in with the password already changed."""
+    c = client_for(app)
+    username, password = world.passwords[short]
+    assert login(c, username, password).headers["location"] == "/password"
+    page = c.get("/password")
+    r = c.post(
+        "/password",
+        data={"old_password": password, "new_password": NEW_PASSWORD, "new_password2": NEW_PASSWORD, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return c
+
+
+def post(client: TestClient, page_url: str, url: str, data: dict | None = None, files: dict | None = None):  # type: ignore[no-untyped-def]
+    """POST a form the way a browser does: with the CSRF token of the page it is on."""
+    token = csrf_of(client.get(page_url).text)
+    return client.post(url, data={**(data or {}), "csrf_token": token}, files=files, follow_redirects=False)
+
+
+def sample_bytes(short: str, year: int = 2025) -> bytes:
+    return (COUNTY / str(year) / f"{short}.xlsx").read_bytes()
+
+
+def user_of(portal, username: str) -> User:  # type: ignore[no-untyped-def]
+    with portal.session() as db:
+        from sqlalchemy import select
+
+        return db.scalar(select(User).where(User.username == username))
