@@ -229,3 +229,14 @@ def test_all_concluded_statements() -> None:
     assert states_all_concluded("共收到政府信息公开申请5件，均已按时办结。") == "均已按时办结"
     assert states_all_concluded("共收到政府信息公开申请5件，办结率100%。") == "办结率100%"
     assert states_all_concluded("全年收到网民留言5件，均已回复。") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "全年共答复政府信息公开申请120件，包括上年结转申请6件。其中，予以公开70件，部分公开20件，不予公开30件。",
+        "全年共答复政府信息公开申请120件，含上年结转申请6件。其中予以公开70件、部分公开20件、不予公开30件。",
+    ],
+)
+def test_a_part_of_an_earlier_breakdown_is_not_the_next_lists_total(text: str) -> None:
+    assert not any(s.disagrees for s in stated_sums(text))

@@ -487,6 +487,7 @@ _SUM_UNITS = frozenset("条篇件个")
 # Parts covering less than this share of their total are a selection, not a breakdown.
 SELECTION_SHARE = 0.8
 _BREAKDOWN = re.compile(r"其中|包括|包含|分别为")
+_BREAKDOWN_OR_NOTE = re.compile(r"其中|包括|包含|分别为|含")
 # "主要包括…", "…等" announce a selection, not a complete breakdown.
 _SELECTION_BEFORE = re.compile(r"(?:主要|重点|部分)$")
 _SELECTION_AFTER = re.compile(r"等[^，,；;。、]{0,4}$")
@@ -531,6 +532,12 @@ def _paragraph_sums(para: str) -> Iterator[StatedSum]:
             continue
         total = before[-1]
         if _shares_its_clause(masked, total, all_counts):
+            continue
+        # "答复120件，包括上年结转6件。其中…": a count that is itself a part of an earlier
+        # breakdown in its sentence is not what the 其中 list breaks down.
+        if not nested and _BREAKDOWN_OR_NOTE.search(
+            masked, _rfind_any(masked, "。！？!?", total.start) + 1, total.start
+        ):
             continue
         inner = [] if nested else _nested_spans(masked, marker.end(), end)
         # A count in brackets inside the list ("予以公开10件（含网上申请2件）") is a note on a part.
