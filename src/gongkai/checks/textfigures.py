@@ -534,9 +534,9 @@ def _paragraph_sums(para: str) -> Iterator[StatedSum]:
         if _shares_its_clause(masked, total, all_counts):
             continue
         # "答复120件，包括上年结转6件。其中…": a count that is itself a part of an earlier
-        # breakdown in its sentence is not what the 其中 list breaks down.
+        # breakdown in its ；-clause is not what the 其中 list breaks down.
         if not nested and _BREAKDOWN_OR_NOTE.search(
-            masked, _rfind_any(masked, "。！？!?", total.start) + 1, total.start
+            masked, _rfind_any(masked, "；;。！？!?", total.start) + 1, total.start
         ):
             continue
         inner = [] if nested else _nested_spans(masked, marker.end(), end)
