@@ -180,7 +180,7 @@ def _file_bytes(source: str | Path | bytes, package: Package) -> bytes:
 
 def _too_large(package: Package, size: int) -> UnreadableInputError:
     return UnreadableInputError(
-        f"文件 {package.name} 有 {size / MB:.0f} MB，超过 {MAX_FILE // MB} MB 的上限，不像正常的填报表或报告，"
+        f"文件 {package.name} 有 {_mb(size)}，超过 {_mb(MAX_FILE)} 的上限，不像正常的填报表或报告，"
         f"程序已拒绝处理。{package.resave}"
     )
 
@@ -200,13 +200,17 @@ def _check_declared(infos: list[zipfile.ZipInfo], package: Package) -> None:
             raise _bomb(
                 package,
                 info.filename,
-                f"声明解压后有 {info.file_size / MB:.0f} MB，超过单个部件 {MAX_MEMBER // MB} MB 的上限",
+                f"声明解压后有 {_mb(info.file_size)}，超过单个部件 {_mb(MAX_MEMBER)} 的上限",
             )
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise _bomb(package, info.filename, _ratio_text(info.file_size, info.compress_size))
         total += info.file_size
         if total > MAX_TOTAL:
-            raise _bomb(package, info.filename, f"使全部部件声明的解压大小超过 {MAX_TOTAL // MB} MB 的上限")
+            raise _bomb(package, info.filename, f"使全部部件声明的解压大小合计超过 {_mb(MAX_TOTAL)} 的上限")
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:.3g} MB"
 
 
 def _ratio_text(inflated: int, compressed: int) -> str:
@@ -265,7 +269,7 @@ def _inflate_deflate(
             if size > limit:
                 if size > info.file_size:
                     raise _liar(package, info.filename, info.file_size, f"实际解压出 {size} 字节以上")
-                raise _bomb(package, info.filename, f"解压后超过 {limit // MB} MB 的上限")
+                raise _bomb(package, info.filename, f"解压后超过 {_mb(limit)} 的上限")
             consumed = len(raw) - len(pending)
             if size > RATIO_FLOOR and size > MAX_RATIO * max(consumed, 1):
                 raise _bomb(package, info.filename, _ratio_text(size, consumed))
