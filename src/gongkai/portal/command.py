@@ -26,7 +26,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="上传文件大小上限（MB）。")] = 20,
     ) -> None:
-        """县级填报系统：各单位在浏览器中下载、上传、核对、提交，县政务公开办审核、汇总、一键下载。"""
+        """县级填报系统：各单位在浏览器中填报、提交，县政务公开办审核、汇总。
+
+        各单位在浏览器中下载、上传、核对、提交，县政务公开办审核、汇总、一键下载。
+        """
         from ..errors import GongkaiError
         from .serving import create_admin_account, serve
 
