@@ -33,6 +33,9 @@ class Table:
 
     rows: tuple[tuple[str, ...], ...]
     aligned: bool = True
+    # Each row's text as the PDF's text layer has it ("规章 1 0 7"), for a row whose figures
+    # the ruled grid could not place (no ruling line between them); empty for other forms.
+    lines: tuple[str, ...] = ()
 
 
 Block = Paragraph | Table

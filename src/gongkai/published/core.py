@@ -290,7 +290,8 @@ def _table_kind(cells: Iterable[str]) -> int | None:
     return None
 
 
-_Line = tuple[tuple[str, ...], bool, bool]  # cells, aligned, cells gathered from one line each
+# cells, aligned, cells gathered from one line each, the row's text layer (PDF)
+_Line = tuple[tuple[str, ...], bool, bool, str]
 
 
 def _rows(blocks: list[Block], start_kind: int) -> dict[int, list[_Line]]:
@@ -304,7 +305,10 @@ def _rows(blocks: list[Block], start_kind: int) -> dict[int, list[_Line]]:
     open_row = False  # the last row was built from single-cell lines and may take more figures
     for block in blocks:
         if isinstance(block, Table):
-            lines: list[_Line] = [(row, block.aligned, False) for row in block.rows]
+            lines: list[_Line] = [
+                (row, block.aligned, False, block.lines[i] if i < len(block.lines) else "")
+                for i, row in enumerate(block.rows)
+            ]
             open_row = False
         else:
             found = _line_cells(block.text)
@@ -315,16 +319,16 @@ def _rows(blocks: list[Block], start_kind: int) -> dict[int, list[_Line]]:
             single = not aligned and len(cells) == 1
             rows = out.get(kind)
             if single and is_value(cells[0]) and open_row and rows:
-                previous, _, _ = rows[-1]
-                rows[-1] = (previous + cells, False, True)
+                previous = rows[-1][0]
+                rows[-1] = (previous + cells, False, True, "")
                 continue
             open_row = single
-            lines = [(cells, aligned, False)]
-        for cells, aligned, split in lines:
-            announced = _table_kind(cells)
+            lines = [(cells, aligned, False, "")]
+        for line in lines:
+            announced = _table_kind(line[0])
             if announced is not None and announced > kind:
                 kind = announced
-            out.setdefault(kind, []).append((cells, aligned, split))
+            out.setdefault(kind, []).append(line)
     return out
 
 
@@ -343,12 +347,15 @@ def _tables(sections: list[list[Block] | None], front: list[Block], sink: Sink) 
                 continue
             kind = next((k for row in block.rows[:4] if (k := _table_kind(row)) is not None), None)
             if kind is not None and kind not in streams:
-                streams[kind] = [(row, block.aligned, False) for row in block.rows]
+                streams[kind] = [
+                    (row, block.aligned, False, block.lines[i] if i < len(block.lines) else "")
+                    for i, row in enumerate(block.rows)
+                ]
     readers = {1: read_proactive, 2: read_requests, 3: read_appeals}
     for kind, reader in readers.items():
         rows = [
-            Row(number, cells, aligned, split)
-            for number, (cells, aligned, split) in enumerate(
+            Row(number, cells, aligned, split, text)
+            for number, (cells, aligned, split, text) in enumerate(
                 (line for line in streams.get(kind, []) if any(x.strip() for x in line[0])), start=1
             )
         ]

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import UnreadableInputError
 from .blocks import Block, Paragraph, Table
-from .cells import cell_text
+from .cells import cell_text, is_value
 
 
 @dataclass
@@ -37,10 +37,11 @@ def read_pdf_blocks(path: Path) -> list[Block]:
             page = page.dedupe_chars()
             boxes: list[tuple[float, float, float, float]] = []
             placed: list[tuple[float, int, tuple[str, Any]]] = []
+            words = page.extract_words()
             for t in page.find_tables():
-                for bbox, rows in _table_pieces(t):
+                for bbox, rows, texts in _table_pieces(t, words):
                     boxes.append(bbox)
-                    placed.append((bbox[1], 0, ("table", rows)))
+                    placed.append((bbox[1], 0, ("table", (rows, texts))))
             for line in page.extract_text_lines(return_chars=False):
                 middle = (line["top"] + line["bottom"]) / 2
                 if any(b[1] <= middle <= b[3] and b[0] - 2 <= line["x0"] <= b[2] + 2 for b in boxes):
@@ -64,7 +65,24 @@ def read_pdf_blocks(path: Path) -> list[Block]:
     return _assemble(items, lines)
 
 
-def _table_pieces(table: Any) -> list[tuple[tuple[float, float, float, float], tuple[tuple[str, ...], ...]]]:
+_Piece = tuple[tuple[float, float, float, float], tuple[tuple[str, ...], ...], tuple[str, ...]]
+
+
+def _row_text(bbox: tuple[float, float, float, float], words: list[dict[str, Any]]) -> str:
+    """A table row as the text layer has it: its words (a wrapped label joined up) then its
+    figures from left to right, separated by spaces."""
+    x0, top, x1, bottom = bbox
+    inside = [
+        w
+        for w in words
+        if x0 - 1 <= (w["x0"] + w["x1"]) / 2 <= x1 + 1 and top - 1 <= (w["top"] + w["bottom"]) / 2 <= bottom + 1
+    ]
+    figures = sorted((w for w in inside if is_value(w["text"])), key=lambda w: w["x0"])
+    label = "".join(w["text"] for w in sorted(inside, key=lambda w: (round(w["top"]), w["x0"])) if not is_value(w["text"]))
+    return " ".join([label, *(w["text"] for w in figures)]).strip()
+
+
+def _table_pieces(table: Any, words: list[dict[str, Any]]) -> list[_Piece]:
     """A ruled table's rows that are a table, as runs of rows with their boxes.
 
     Some reports print the whole page inside a frame, or rule every line of text: pdfplumber
@@ -73,19 +91,20 @@ def _table_pieces(table: Any) -> list[tuple[tuple[float, float, float, float], t
     lines go back to the text layer (so "一、总体情况" is a heading again)."""
     from .core import heading_index
 
-    texts = [tuple(cell_text(c or "") for c in row) for row in table.extract()]
-    single_column = all(sum(1 for c in row if c) <= 1 for row in texts)
-    pieces: list[tuple[tuple[float, float, float, float], tuple[tuple[str, ...], ...]]] = []
+    grid = [tuple(cell_text(c or "") for c in row) for row in table.extract()]
+    single_column = all(sum(1 for c in row if c) <= 1 for row in grid)
+    pieces: list[_Piece] = []
     run: list[tuple[str, ...]] = []
+    texts: list[str] = []
     box: list[float] = []
 
     def close() -> None:
-        nonlocal run, box
+        nonlocal run, box, texts
         if run:
-            pieces.append(((box[0], box[1], box[2], box[3]), tuple(run)))
-        run, box = [], []
+            pieces.append(((box[0], box[1], box[2], box[3]), tuple(run), tuple(texts)))
+        run, box, texts = [], [], []
 
-    for row, cells in zip(table.rows, texts, strict=True):
+    for row, cells in zip(table.rows, grid, strict=True):
         filled = [c for c in cells if c]
         prose = len(filled) == 1 and bool(cells[0]) and (
             single_column
@@ -99,6 +118,7 @@ def _table_pieces(table: Any) -> list[tuple[tuple[float, float, float, float], t
         x0, top, x1, bottom = row.bbox
         box = [min(box[0], x0), box[1], max(box[2], x1), bottom] if box else [x0, top, x1, bottom]
         run.append(cells)
+        texts.append(_row_text(row.bbox, words))
     close()
     return pieces
 
@@ -114,6 +134,7 @@ def _assemble(items: list[tuple[str, Any]], lines: list[_Line]) -> list[Block]:
     buffer: list[str] = []
     last: _Line | None = None
     last_table: list[tuple[str, ...]] | None = None
+    last_lines: list[str] = []
 
     def flush() -> None:
         nonlocal buffer
@@ -127,7 +148,7 @@ def _assemble(items: list[tuple[str, Any]], lines: list[_Line]) -> list[Block]:
         if kind == "table":
             flush()
             last = None
-            rows = list(entry)
+            rows, texts = list(entry[0]), list(entry[1])
             if (
                 last_table is not None
                 and blocks
@@ -136,11 +157,12 @@ def _assemble(items: list[tuple[str, Any]], lines: list[_Line]) -> list[Block]:
             ):
                 repeated = _repeated_header(last_table, rows)
                 merged = last_table + rows[repeated:]
-                blocks[-1] = Table(tuple(merged))
+                last_lines = last_lines + texts[repeated:]
+                blocks[-1] = Table(tuple(merged), lines=tuple(last_lines))
                 last_table = merged
             else:
-                blocks.append(Table(tuple(rows)))
-                last_table = rows
+                blocks.append(Table(tuple(rows), lines=tuple(texts)))
+                last_table, last_lines = rows, texts
             continue
         line: _Line = entry
         if _is_page_furniture(line, left, right):

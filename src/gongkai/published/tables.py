@@ -35,6 +35,32 @@ class Row:
     aligned: bool
     # Cells gathered from lines of one cell each: a figure may be broken across two of them.
     split: bool = False
+    # The row as the PDF's text layer has it: read by its label when the grid places no figure.
+    text: str = ""
+
+    def from_text_layer(self) -> Row | None:
+        """This row read from its text layer, split at white space; None without one."""
+        tokens = self.text.split()
+        if not self.aligned or not tokens:
+            return None
+        i = len(tokens)
+        while i > 0 and is_value(tokens[i - 1]):
+            i -= 1
+        if i == len(tokens):
+            return None
+        label = "".join(tokens[:i])
+        return Row(self.number, ((label,) if label else ()) + tuple(tokens[i:]), False)
+
+    def places_no_figure(self) -> bool:
+        """A grid row whose figures are all blank or run together ("1 0 7" in one cell)
+        while its text layer prints figures: the ruling lines between its cells are missing."""
+        if not self.aligned or not self.text:
+            return False
+        start = (self.label_index or 0) + 1
+        cells = self.cells[start:]
+        together = any(len(c.split()) > 1 and all(is_value(t) for t in c.split()) for c in cells)
+        layer = self.from_text_layer()
+        return (together or all(is_blank(c) for c in cells)) and layer is not None and bool(layer.numbers())
 
     @property
     def label_index(self) -> int | None:
@@ -410,6 +436,12 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
                 location=f"{name}第{row.number}行",
             )
         read = _read_row(row, columns, label_at + 1, _request_row_balances)
+        layer = row.from_text_layer()
+        if layer is not None and (read.cells is None or row.places_no_figure()):
+            from_layer = _read_row(layer, _Columns(columns.keys), 1, _request_row_balances)
+            if from_layer.cells is not None:
+                read = from_layer
+                _text_layer_deviation(sink, _row_location(name, row, label), row)
         if read.cells is None and read.how == "没有数字" and not row.aligned:
             pending, pending_key = row, key  # the figures may be on the next line (PDF text)
             continue
@@ -484,6 +516,16 @@ def _store_request_row(
         number = columns.keys.index(col.key) + 1
         location = f"{where}第{number}列（{col.label}）"
         sink.put(path, _count(sink, read.cells[col.key], path, location, col.label, total=is_total), location)
+
+
+def _text_layer_deviation(sink: Sink, where: str, row: Row) -> None:
+    sink.deviation(
+        "FD-12",
+        "warning",
+        f"{where}的数字不在表格线划出的单元格内（表格线不全），按文字层中该行的标签和数字读取：“{row.text}”。",
+        "请对照原报告核实该行；表格应在每个单元格之间印出表格线。",
+        location=where,
+    )
 
 
 def _rejoined_deviation(sink: Sink, where: str, read: _RowRead, figures: list[str]) -> None:
@@ -746,6 +788,12 @@ def read_proactive(rows: list[Row], sink: Sink) -> None:
         if differs:
             sink.deviation("FD-8", "info", f"{where}按“{spec.label}”行读取。", location=where)
         cells = _proactive_cells(row, label_at, header, header_order, spec, layout_2019)
+        layer = row.from_text_layer()
+        if layer is not None and (cells is None or row.places_no_figure()):
+            from_layer = _proactive_cells(layer, 0, {}, header_order, spec, layout_2019)
+            if from_layer is not None:
+                cells = from_layer
+                _text_layer_deviation(sink, where, row)
         if cells is None:
             _unreadable_row(sink, name, row, f"的数字个数与“{spec.label}”行不符", label)
             for path in _proactive_paths(spec):
