@@ -219,6 +219,8 @@ def test_decision_figures() -> None:
         "制定内部规章制度5件。",  # internal rules are not 规章
         "拟制发行政规范性文件3件。",  # a plan
         "依据第二十条第（一）项公开规章和行政规范性文件制发情况。",  # an ordinal
+        "加强行政规范性文件管理，全年印发各类文件12件。",  # other documents
+        "对轻微违法行为不予行政处罚12件。",  # not a penalty decision of the table's kind
     ],
 )
 def test_not_table_two_figures(text: str) -> None:

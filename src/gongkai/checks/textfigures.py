@@ -680,6 +680,7 @@ _DECISION_SUBJECTS: dict[str, re.Pattern[str]] = {
     "penalties": re.compile(r"行政处罚"),
     "coercive_measures": re.compile(r"行政强制"),
 }
+_OTHER_DOCUMENTS = re.compile(r"文件|公文|通知|方案|办法|意见|政策|制度|计划|规定|细则")
 DOCUMENT_UNITS = frozenset("件份个部")
 DECISION_UNITS = frozenset("件项宗起个例")
 # A figure for several years, a plan, or something else about the subject (its posts,
@@ -687,6 +688,7 @@ DECISION_UNITS = frozenset("件项宗起个例")
 _NOT_THIS_YEARS_DOCUMENTS = re.compile(r"累计|历年|以来|拟|计划|将|征求意见|草案|解读|备案")
 _NOT_DECISIONS = re.compile(
     r"信息|公示|公开|清单|事项|目录|复议|诉讼|申请|受理|咨询|听证|培训|累计|历年|以来|计划|拟"
+    r"|不予|免予|减轻|从轻|首违"
 )
 # A segment of a clause: bracket notes and 、-lists are split too ("13件（现行有效8件，废止5件）").
 _SEGMENT_END = "，,；;：:、（）()"
@@ -731,7 +733,8 @@ def _document_figures(sentence: str, year: int) -> Iterator[Figure]:
             continue  # "规章和规范性文件5件": which one is unclear
         earlier = [key for pos, key in mentions if pos < start + len(segment)]
         subject = next(iter(named)) if named else (earlier[-1] if earlier else None)
-        if subject is None:
+        # "加强规范性文件管理，印发各类文件12件": a segment naming other documents is about them.
+        if subject is None or (not named and _OTHER_DOCUMENTS.search(segment)):
             continue
         for field, pattern in _DOCUMENT_FIELDS.items():
             keyword = pattern.search(segment)
