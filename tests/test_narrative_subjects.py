@@ -242,3 +242,13 @@ def test_all_concluded_statements() -> None:
 )
 def test_a_part_of_an_earlier_breakdown_is_not_the_next_lists_total(text: str) -> None:
     assert not any(s.disagrees for s in stated_sums(text))
+
+
+def test_a_part_of_a_breakdown_is_not_a_request_total() -> None:
+    text = (
+        "共答复政府信息公开申请140件，包括上年结转申请5件。其中，予以公开答复90件，占64%；不予公开答复10件。"
+    )
+    assert figures(text) == [("concluded", 140), ("carried_over", 5)]
+    # The list ends at its ；: what follows is a figure again.
+    text = "共收到政府信息公开申请30件，其中自然人25件、法人5件；全年办结30件。"
+    assert figures(text) == [("received", 30), ("concluded", 30)]

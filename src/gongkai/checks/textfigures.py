@@ -286,7 +286,11 @@ _REQUEST_KINDS: tuple[_FigureKind, ...] = (
         "concluded",
         re.compile(r"办结|答复|办理完毕|处理完毕|回复"),
         # "另有2件顺延到下年度答复": a reply due next year is carried forward, not concluded.
-        re.compile(_NOT_APPLICATIONS + r"|结转|转下|转入|顺延|延期|延至|延到|下一?年度?|跨年"),
+        # "予以公开答复966件" counts one kind of result, not every reply.
+        re.compile(
+            _NOT_APPLICATIONS
+            + r"|结转|转下|转入|顺延|延期|延至|延到|下一?年度?|跨年|予以公开|部分公开|不予|无法提供|其他处理"
+        ),
     ),
     _FigureKind(
         "carried_forward",
@@ -355,9 +359,25 @@ def request_figures(
     for sentence in sentences(text):
         if not in_requests_section and not REQUEST_CONTEXT.search(sentence):
             continue
-        for clause in clauses(sentence):
-            figures.extend(_clause_request_figures(clause, year, names))
+        in_list = False
+        for clause, ends_group in _clauses_with_ends(sentence):
+            # "答复1453件。其中，予以公开答复966件，…；": a part of a breakdown is not a total.
+            in_list = in_list or clause.startswith("其中")
+            if not in_list:
+                figures.extend(_clause_request_figures(clause, year, names))
+            in_list = in_list and not ends_group
     return figures
+
+
+def _clauses_with_ends(sentence: str) -> Iterator[tuple[str, bool]]:
+    """Each clause and whether a ； ends it (a breakdown list ends there)."""
+    masked = mask_brackets(sentence)
+    start = 0
+    for i, ch in enumerate(masked + "。"):
+        if ch in _CLAUSE_END or i == len(masked):
+            if i > start:
+                yield sentence[start:i], ch in "；;" or i == len(masked)
+            start = i + 1
 
 
 def _clause_request_figures(clause: str, year: int, own_names: tuple[str, ...] = ()) -> Iterator[Figure]:
