@@ -588,7 +588,7 @@ def _body(
         elif name_hint:
             name = name_hint
             how.append(f"机关名称取自文件名“{name_hint}”")
-    if title and re.search(r"(?:省|市|县|区|旗|州|盟)$", name) and f"{name}人民政府" in fold(text):
+    if title and re.search(r"(?:省|市|县|区|旗|州|盟|镇|乡)$", name) and f"{name}人民政府" in fold(text):
         # "三明市2021年…报告" published by the government the preamble names in full.
         name = f"{name}人民政府"
     if year is None:

@@ -60,7 +60,7 @@ def _join_fragments(lines: list[str]) -> list[Block]:
     The narrative is everything outside sections 二 to 四; a line there continues the one
     before unless that one ended a sentence or either is a section heading. Only text whose
     narrative is mostly such fragments is joined: a copied page has one paragraph a line."""
-    from .core import heading_index
+    from .core import heading_index, is_metadata, parse_title
 
     stripped = [line.strip() for line in lines]
     start = next((i + 1 for i, line in enumerate(stripped) if _HEADER_END.match(line)), 0)
@@ -87,12 +87,13 @@ def _join_fragments(lines: list[str]) -> list[Block]:
 
     for i in range(start, len(stripped)):
         line = stripped[i]
-        if i in headings or table_from < i < table_to:
+        if i in headings or table_from < i < table_to or is_metadata(line):
             flush()
             blocks.append(Paragraph(line))
             continue
         buffer.append(line)
-        if _PARAGRAPH_END.search(line):
+        # A paragraph ends at a full stop; the title, which has none, at its last word.
+        if _PARAGRAPH_END.search(line) or (line.endswith("报告") and parse_title("".join(buffer))):
             flush()
     flush()
     return blocks

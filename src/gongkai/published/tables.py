@@ -147,6 +147,9 @@ class _RowRead:
     cells: dict[str, str] | None  # column key -> printed text ("" = blank); None: unreadable
     how: str = ""  # "", "shifted", "zeros" (a short row of zeros), or why it is unreadable
     printed: int = 0  # numbers the row prints
+    # Joinings of broken figures that the row's own total accepts, when more than one does:
+    # the table's columns may still decide between them.
+    candidates: list[dict[str, str]] = field(default_factory=list)
 
 
 Balanced = Callable[[dict[str, int]], bool]
@@ -237,11 +240,12 @@ def _read_row(row: Row, columns: _Columns, start: int, balanced: Balanced | None
             None,
             f"有{n}个数字，多于应有的{m}个（逐行印出的数字可能被断开，如“1”“62”）；"
             + (
-                f"{len(fits)}种接法都符合本行合计，无法确定"
+                f"{len(fits)}种接法都符合本行合计，各列的勾稽关系也不能确定是哪一种"
                 if fits
-                else f"{tried}种接法没有一种符合本行合计（总计等于各项之和），无法确定"
+                else f"{tried}种接法没有一种符合本行合计（总计等于各项之和）"
             ),
             n,
+            fits,
         )
     if 0 < n < m and all(parse_number(v) == 0 for v in values):
         return _RowRead(dict.fromkeys(keys, "0"), "zeros", n)
@@ -362,6 +366,7 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
     pending_key = ""
     columns: _Columns | None = None
     undivided: Row | None = None
+    ambiguous: dict[str, tuple[Row, _RowRead]] = {}
 
     def finish_pending() -> None:
         nonlocal pending
@@ -445,13 +450,63 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
         if read.cells is None and read.how == "没有数字" and not row.aligned:
             pending, pending_key = row, key  # the figures may be on the next line (PDF text)
             continue
+        if read.candidates:
+            ambiguous[key] = (row, read)
+            found[key] = (row, read)
+            continue
         _store_request_row(sink, key, row, row, read, columns, zero_rows)
         found[key] = (row, read)
     finish_pending()
     if columns is None:
         columns = _Columns(order)
+    progress = True
+    while progress:  # a row settled by the columns may settle another
+        progress = False
+        for key, (row, read) in ambiguous.items():
+            if found[key][1].cells is None and (settled := _settle_by_columns(key, read.candidates, found)):
+                found[key] = (row, _RowRead(settled, "rejoined", read.printed))
+                progress = True
+    for key, (row, _) in ambiguous.items():
+        _store_request_row(sink, key, row, row, found[key][1], columns, zero_rows)
     _zero_rows_deviation(sink, name, zero_rows, len(columns.keys))
     _unprinted_request_rows(sink, rows, found, undivided)
+
+
+_BALANCE_ROWS = ("new", "carried_over", "results_total", "carried_forward")
+
+
+def _settle_by_columns(
+    key: str, candidates: list[dict[str, str]], found: dict[str, tuple[Row, _RowRead]]
+) -> dict[str, str] | None:
+    """The one joining of a row's broken figures that the table's column arithmetic accepts
+    (一 + 二 = 三（七）+ 四, and （七）总计 = the result rows), given the rows read whole; None
+    when the columns do not decide."""
+    known = {
+        k: {c: int(v) for c, v in read.cells.items() if _DIGITS.match(v)}
+        for k, (_, read) in found.items()
+        if read.cells is not None and k != key
+    }
+    result_keys = list(fmt.RESULT_ROW_KEYS)
+
+    def fits(cells: dict[str, int]) -> bool:
+        rows = {**known, key: cells}
+        checked = False
+        for col in cells:
+            if all(col in rows.get(k, {}) for k in _BALANCE_ROWS) and key in _BALANCE_ROWS:
+                checked = True
+                got = rows
+                if got["new"][col] + got["carried_over"][col] != got["results_total"][col] + got["carried_forward"][col]:
+                    return False
+            if (key == "results_total" or key in result_keys) and all(
+                col in rows.get(k, {}) for k in [*result_keys, "results_total"]
+            ):
+                checked = True
+                if sum(rows[k][col] for k in result_keys) != rows["results_total"][col]:
+                    return False
+        return checked
+
+    accepted = [c for c in candidates if fits({k: int(v) for k, v in c.items()})]
+    return accepted[0] if len(accepted) == 1 else None
 
 
 def _missing_columns(sink: Sink, columns: _Columns) -> None:
