@@ -19,13 +19,13 @@ from . import format as fmt
 from .batch import run_batch
 from .checks import check_report
 from .cli_published import register as register_published
-from .portal.command import register as register_serve
 from .county import distribute, prefill
 from .docx_writer import export_template
 from .errors import GongkaiError
 from .findings import Finding, has_errors
 from .jsonio import report_to_json, write_json
 from .model import Body, LastYear, Report
+from .portal.command import register as register_serve
 from .reading import read_report
 from .rendering import RenderRefused, render_file
 from .results import BodyResult
