@@ -901,3 +901,13 @@ def test_third_party_assessment_counts_as_social_appraisal() -> None:
     report = clean_busy_report()
     report.overview.oversight = "将政务公开纳入绩效考核，委托第三方评估公开质量，本年度未发生责任追究情况。"
     assert check_report(report) == []
+
+
+def test_the_body_under_a_shorter_name_is_still_the_body() -> None:
+    report = clean_busy_report(2025, level="县级部门")
+    report.body.name, report.body.short_name = "青山市城市管理局", ""
+    text = "对以市城市管理局名义发布的行政规范性文件开展清理，本年废止2件。"
+    (found,) = check_report(_narrative(report, text, "overview.proactive"))
+    assert found.rule == "RN-12" and "废止 2 件" in found.message
+    other = "区市场监管局清理行政规范性文件，本年废止2件。"
+    assert check_report(_narrative(report, other, "overview.proactive")) == []

@@ -221,6 +221,8 @@ def test_decision_figures() -> None:
         "依据第二十条第（一）项公开规章和行政规范性文件制发情况。",  # an ordinal
         "加强行政规范性文件管理，全年印发各类文件12件。",  # other documents
         "对轻微违法行为不予行政处罚12件。",  # not a penalty decision of the table's kind
+        "区市场监管局作出行政处罚决定300件。",  # one office of the government
+        "区司法局清理行政规范性文件，废止3件。",  # one office's documents
     ],
 )
 def test_not_table_two_figures(text: str) -> None:

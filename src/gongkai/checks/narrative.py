@@ -146,12 +146,18 @@ _REQUEST_RULES: dict[str, tuple[str, str, str, str]] = {
 
 
 def own_names(report: Report) -> tuple[str, ...]:
-    """How the body names itself in its text: full and short name, and the name without
-    人民政府/办事处 ("东城街道" for 东城街道办事处)."""
+    """How the body names itself in its text: full and short name, the name without
+    人民政府/办事处 ("东城街道" for 东城街道办事处), and without the place before its level
+    ("市城市管理局", "城市管理局" for 莆田市城市管理局)."""
     names = {report.body.name, report.body.short_name}
     for suffix in ("人民政府", "办事处", "管理委员会"):
         names |= {n.removesuffix(suffix) for n in list(names) if n}
-    return tuple(n for n in names if n and len(n) >= 2)
+    for name in list(names):
+        level = re.search(r"[省市区县]", name[2:] if name else "")
+        if level:
+            names |= {name[2 + level.start() :], name[3 + level.start() :]}
+    given = (report.body.name, report.body.short_name)
+    return tuple(n for n in names if n and (len(n) >= 3 or n in given))
 
 
 def _request_figures(report: Report, path: str, text: str) -> list[Figure]:
@@ -414,7 +420,7 @@ def check_table_two_figures(report: Report, texts: dict[str, str]) -> list[Findi
     findings = []
     unprinted = report.provenance.unprinted
     for path, text in texts.items():
-        for figure in table_two_figures(text, report.body.year):
+        for figure in table_two_figures(text, report.body.year, own_names(report)):
             if figure.kind in unprinted:
                 continue  # the table never printed that cell: nothing to compare with
             _, row, *rest = figure.kind.split(".")

@@ -715,7 +715,7 @@ _SEGMENT_END = "，,；;：:、（）()"
 _RESPECTIVELY = re.compile(r"分别(?:为|是)?")
 
 
-def table_two_figures(text: str, year: int) -> list[Figure]:
+def table_two_figures(text: str, year: int, own_names: tuple[str, ...] = ()) -> list[Figure]:
     """Figures the text states for table 二: kind is the table's path ("proactive.licensing").
 
     Documents (制发/废止/现行有效 of 规章 or 行政规范性文件) and decisions (行政许可/处罚/强制).
@@ -723,9 +723,10 @@ def table_two_figures(text: str, year: int) -> list[Figure]:
     documents, not the stock, and is left out; a repeal is a repeal this year wherever stated.
     """
     figures: list[Figure] = []
+    names = tuple(sorted((n for n in own_names if n), key=len, reverse=True))
     for sentence in sentences(text):
-        figures.extend(_document_figures(sentence, year))
-        figures.extend(_decision_figures(sentence, year))
+        figures.extend(_document_figures(sentence, year, names))
+        figures.extend(_decision_figures(sentence, year, names))
     return figures
 
 
@@ -738,7 +739,7 @@ def _segments(sentence: str) -> Iterator[tuple[int, str]]:
             start = i + 1
 
 
-def _document_figures(sentence: str, year: int) -> Iterator[Figure]:
+def _document_figures(sentence: str, year: int, own_names: tuple[str, ...]) -> Iterator[Figure]:
     mentions = sorted(
         (m.start(), key) for key, pattern in _DOCUMENT_SUBJECTS.items() for m in pattern.finditer(sentence)
     )
@@ -751,8 +752,11 @@ def _document_figures(sentence: str, year: int) -> Iterator[Figure]:
         named = {key for key, pattern in _DOCUMENT_SUBJECTS.items() if pattern.search(segment)}
         if len(named) > 1:
             continue  # "规章和规范性文件5件": which one is unclear
-        earlier = [key for pos, key in mentions if pos < start + len(segment)]
-        subject = next(iter(named)) if named else (earlier[-1] if earlier else None)
+        earlier = [(pos, key) for pos, key in mentions if pos < start + len(segment)]
+        subject = next(iter(named)) if named else (earlier[-1][1] if earlier else None)
+        # Whose documents: the words from the subject's clause up to the figure.
+        clause_start = _rfind_any(mask_brackets(sentence), _CLAUSE_END, earlier[-1][0] if earlier else start)
+        whose = sentence[clause_start + 1 : start + len(segment)]
         # "加强规范性文件管理，印发各类文件12件": a segment naming other documents is about them.
         if subject is None or (not named and _OTHER_DOCUMENTS.search(segment)):
             continue
@@ -762,6 +766,8 @@ def _document_figures(sentence: str, year: int) -> Iterator[Figure]:
                 continue
             if field == "in_force" and _in_breakdown(sentence, start, brackets):
                 continue
+            if _about_another_office(whose, own_names):
+                continue  # "区司法局清理规范性文件…废止3件": one office's documents
             count = _count_near(segment, keyword, DOCUMENT_UNITS)
             if count is not None:
                 yield Figure(f"proactive.{subject}.{field}", count.value, _clause_around(sentence, start))
@@ -781,10 +787,12 @@ def _clause_around(sentence: str, start: int) -> str:
     return sentence[_rfind_any(masked, _CLAUSE_END, start) + 1 : _find_any(masked, _CLAUSE_END, start)]
 
 
-def _decision_figures(sentence: str, year: int) -> Iterator[Figure]:
+def _decision_figures(sentence: str, year: int, own_names: tuple[str, ...]) -> Iterator[Figure]:
     for clause in clauses(sentence):
         if _NOT_DECISIONS.search(clause) or mentions_other_year(clause, {year}):
             continue
+        if _about_another_office(clause, own_names):
+            continue  # "区市场监管局作出行政处罚决定300件": one office's decisions
         respectively = _RESPECTIVELY.search(clause)
         if respectively:
             yield from _respective_decisions(clause, respectively)
