@@ -22,6 +22,7 @@ import codecs
 import io
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -101,11 +102,8 @@ class Package:
     def xml(self, member: str) -> etree._Element:
         """Parse one XML part with the safe C parser; a part that is not well-formed XML is a
         damaged file, named with the part."""
-        parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, remove_comments=True
-        )
         try:
-            root = etree.fromstring(self.read(member), parser)
+            root = etree.fromstring(self.read(member), _parser())
         except etree.XMLSyntaxError as exc:
             raise UnreadableInputError(
                 f"文件 {self.name} 的部件 {member} 不是有效的 XML（{exc.msg}），文件已损坏。{self.resave}"
@@ -123,6 +121,20 @@ class Package:
                 archive.writestr(member, data)
         out.seek(0)
         return out
+
+
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """The safe parser, one per thread (an lxml parser must not be shared between threads;
+    making one per part cost a tenth of a read)."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, remove_comments=True
+        )
+    return parser
 
 
 def open_package(
