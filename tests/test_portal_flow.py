@@ -7,6 +7,9 @@ import json
 import zipfile
 
 import openpyxl
+
+from gongkai import read_report, write_workbook
+from gongkai.portal import service
 from portal_support import (  # noqa: F401 - fixtures
     Clock,
     World,
@@ -20,9 +23,6 @@ from portal_support import (  # noqa: F401 - fixtures
     sample_bytes,
     world,
 )
-
-from gongkai import read_report, write_workbook
-from gongkai.portal import service
 
 
 def _upload(client, world: World, short: str, data: bytes, name: str = "填报表.xlsx"):  # type: ignore[no-untyped-def]

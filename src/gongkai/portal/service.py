@@ -450,10 +450,7 @@ def read_upload(data: bytes, filename: str) -> tuple[str, Report]:
     formats, encryption, zip and XML bombs), named as the clerk named the file."""
     kind = sniff(data, filename)
     stem = safe_filename(Path(filename).stem)[:80] or "上传文件"
-    with tempfile.TemporaryDirectory(prefix="gongkai-upload-") as tmp:
-        path = Path(tmp) / f"{stem}{kind}"
-        path.write_bytes(data)
-        return kind, read_report(path)
+    return kind, read_report(data, f"{stem}{kind}")
 
 
 def upload_version(db: Session, actor: Actor, body_id: int, filename: str, data: bytes, *, max_size: int = DEFAULT_MAX_UPLOAD) -> Version:
@@ -851,18 +848,18 @@ def download_zip(db: Session, actor: Actor, round_id: int, *, pdf: bool = False,
     if not accepted:
         raise PortalError("还没有通过审核的单位，没有可下载的报告。", 409)
     buffer = io.BytesIO()
+    uploads: list[tuple[str, bytes]] = []
+    stamped: list[tuple[str, bytes]] = []
+    for body in accepted:
+        version = _best_version(db, body)
+        assert version is not None
+        uploads.append((f"{safe_filename(body.name)}{version.kind}", blob_data(db, version.blob_id)))
+        sub = _latest_submission(db, body.id)
+        if sub is not None and sub.stamped_blob_id is not None:
+            stamped.append((f"盖章件/{safe_filename(body.name)}{rnd.year}年度报告盖章件.pdf", blob_data(db, sub.stamped_blob_id)))
     with tempfile.TemporaryDirectory(prefix="gongkai-zip-") as tmp:
-        source, out = Path(tmp) / "收齐", Path(tmp) / "输出"
-        source.mkdir()
-        stamped: list[tuple[str, bytes]] = []
-        for body in accepted:
-            version = _best_version(db, body)
-            assert version is not None
-            (source / f"{safe_filename(body.name)}{version.kind}").write_bytes(blob_data(db, version.blob_id))
-            sub = _latest_submission(db, body.id)
-            if sub is not None and sub.stamped_blob_id is not None:
-                stamped.append((f"盖章件/{safe_filename(body.name)}{rnd.year}年度报告盖章件.pdf", blob_data(db, sub.stamped_blob_id)))
-        run_batch(source, out, jobs=1, year=rnd.year, pdf=pdf, html=html)
+        out = Path(tmp) / "输出"
+        run_batch(uploads, out, jobs=1, year=rnd.year, pdf=pdf, html=html)
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
             for path in sorted(out.iterdir()):
                 if path.is_file():
