@@ -363,3 +363,12 @@ def test_an_uploaded_json_export_reads_too(busy_report):
     text = report_to_json(busy_report).encode()
     assert read_report(text, name="大峪镇.json").model_dump() == busy_report.model_dump()
     assert "大峪镇.json" in _unreadable(b"{", name="大峪镇.json")
+
+
+def test_a_channel_row_with_a_count_but_no_name_is_an_error_at_its_cell(busy_xlsx):
+    wb = load_workbook(busy_xlsx)
+    wb[L.SHEET_OVERVIEW]["B14"] = None  # the second website category's label; its count stays
+    wb.save(busy_xlsx)
+    report = read_workbook(busy_xlsx)
+    assert [(f.rule, f.location) for f in report.provenance.findings] == [("WB-1", "一、总体情况!B14")]
+    assert "不能为空" in report.provenance.findings[0].message

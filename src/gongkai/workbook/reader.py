@@ -36,6 +36,8 @@ TABLE_SHEETS = (L.SHEET_PROACTIVE, L.SHEET_REQUESTS, L.SHEET_APPEALS)
 # Required fields have no model default; a bad value is replaced by these so that every
 # other problem in the file can still be reported in the same run.
 FALLBACKS: dict[str, Any] = {"body.name": "（未填写机关全称）", "body.year": dt.date.today().year - 1}
+# A channel row with a count but no name: the row's name field, whatever its index.
+ROW_FALLBACKS: dict[str, str] = {"label": "（未填写类别）", "name": "（未填写账号名称）"}
 
 
 def read_workbook(source: str | Path | bytes, name: str | None = None) -> Report:
@@ -272,7 +274,10 @@ def _record(reading: _Reading, exc: ValidationError) -> None:
             raise UnreadableInputError(f"文件 {reading.file} 的数据不完整：{path}。") from exc
         rule, reason, hint = _explain(spec, error)
         reading.finding(rule, "error", spec, reason, hint)
-        _replace(reading.data, path, FALLBACKS.get(path))
+        fallback = FALLBACKS.get(path)
+        if fallback is None and path.startswith("channels."):
+            fallback = ROW_FALLBACKS.get(path.rsplit(".", 1)[-1])
+        _replace(reading.data, path, fallback)
 
 
 def _channel_spec(reading: _Reading, path: str) -> L.CellSpec | None:
