@@ -12,7 +12,8 @@ times, each in its own process so memory is measured per contender:
 - ``gongkai batch`` with default jobs, and with ``--jobs 1``: reading, checking, rendering
   and the summary all included.
 
-Peak memory is the largest sum of resident memory over the contender's process tree,
+Before that, reading alone is timed in this process (``read_report`` over the inputs, the
+best of three passes) so a slow read shows on its own. Peak memory is the largest sum of resident memory over the contender's process tree,
 sampled every 20 ms from /proc. Finally a few batch outputs are compared byte for byte with
 single renders (`gongkai render`) of the same inputs.
 """
@@ -144,6 +145,7 @@ def main() -> int:
             old.unlink()
         generate(src, args.n)
     print(f"{os.cpu_count()} CPUs, N = {args.n}, Python {sys.version.split()[0]}")
+    print(f"read_report alone: {_read_ms(src):.1f} ms per workbook")
     python = sys.executable
     results = {}
     if not args.batch_only:
@@ -158,6 +160,22 @@ def main() -> int:
     _compare_single_renders(src, work)
     print(f"work directory: {work}")
     return 0
+
+
+def _read_ms(src: Path, files: int = 50, passes: int = 3) -> float:
+    """Milliseconds per ``read_report`` of a workbook: the best of a few passes over the first
+    inputs, so that other work on the machine inflates it as little as possible."""
+    from gongkai import read_report
+
+    inputs = sorted(src.glob("*.xlsx"))[:files]
+    read_report(inputs[0])  # imports and first-use caches are not a read
+    best = float("inf")
+    for _ in range(passes):
+        start = time.perf_counter()
+        for path in inputs:
+            read_report(path)
+        best = min(best, (time.perf_counter() - start) / len(inputs))
+    return best * 1000
 
 
 def _compare_single_renders(src: Path, work: Path) -> None:

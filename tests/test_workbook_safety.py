@@ -372,3 +372,15 @@ def test_a_channel_row_with_a_count_but_no_name_is_an_error_at_its_cell(busy_xls
     report = read_workbook(busy_xlsx)
     assert [(f.rule, f.location) for f in report.provenance.findings] == [("WB-1", "一、总体情况!B14")]
     assert "不能为空" in report.provenance.findings[0].message
+
+
+def test_a_custom_template_with_a_bomb_is_refused(tmp_path, busy_xlsx):
+    from gongkai.docx_writer import default_template_path
+
+    template = default_template_path()
+    body = _member(template, "word/document.xml")
+    bomb = _rewrite(template, tmp_path / "模板.docx", {"word/document.xml": ENTITY_BOMB + body.split(b"?>", 1)[1]})
+    result = CliRunner().invoke(app, ["render", str(busy_xlsx), "--template", str(bomb), "-o", str(tmp_path / "x.docx")])
+    assert result.exit_code == 2
+    assert "模板.docx" in result.output and "word/document.xml" in result.output and "DOCTYPE" in result.output
+    assert not (tmp_path / "x.docx").exists()

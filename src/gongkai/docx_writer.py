@@ -37,8 +37,9 @@ from lxml import etree
 
 from .atomic import write_bytes_atomic
 from .context import CONTEXT_KEYS, build_context
-from .errors import OutputError, TemplateError
+from .errors import OutputError, TemplateError, UnreadableInputError
 from .model import Body, Report
+from .package import open_package
 
 TEMPLATE_NAME = "report.docx"
 _REPO_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / TEMPLATE_NAME
@@ -127,6 +128,11 @@ class _PreparedTemplate:
         self.display = self.path.name
         if not self.path.is_file():
             raise TemplateError(f"找不到模板文件：{self.path}")
+        if zipfile.is_zipfile(self.path):  # a custom template is an input: bombs are refused first
+            try:
+                open_package(self.path, resave="请用 Word 或 WPS 打开模板，另存为 .docx 后再使用。")
+            except UnreadableInputError as exc:
+                raise TemplateError(f"无法使用模板 {self.display}：{exc}") from exc
         try:
             raw = self.path.read_bytes()
             document = Document(io.BytesIO(raw))
