@@ -5,11 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from portal_support import ADMIN_PASSWORD, client_for, csrf_of
 from sqlalchemy import inspect
 
 from gongkai.portal import Settings, create_app, seed_demo, service
 from gongkai.portal.db import make_engine, upgrade
+from portal_support import ADMIN_PASSWORD, client_for, csrf_of
 
 
 def test_migrations_create_and_reupgrade_in_place(tmp_path) -> None:
