@@ -47,7 +47,8 @@ def _postgres_database(base: str):  # type: ignore[no-untyped-def]
     return admin, name, url
 
 
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("GONGKAI_TEST_DATABASE_URL") else [])
+# In CI (.ci/run starts a PostgreSQL cluster) the PostgreSQL runs must happen: a missing URL fails.
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("GONGKAI_TEST_DATABASE_URL") or os.environ.get("CI") else [])
 
 
 @pytest.fixture(params=BACKENDS)
@@ -55,6 +56,8 @@ def db_url(request, tmp_path):  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'portal.db'}"
         return
+    if not os.environ.get("GONGKAI_TEST_DATABASE_URL"):
+        pytest.fail("GONGKAI_TEST_DATABASE_URL is not set; .ci/run should start PostgreSQL and set it")
     admin, name, url = _postgres_database(os.environ["GONGKAI_TEST_DATABASE_URL"])
     yield url
     from sqlalchemy.pool import NullPool  # noqa: F401 - connections closed by dispose below

@@ -488,12 +488,15 @@ def _upload(db: Session, actor: Actor, row: BodyRow, rnd: Round, filename: str, 
         report.last_year = last  # a JSON export without 上年数据: the round knows last year
     findings = sort_findings(check_report(report))
     digest = hashlib.sha256(data).hexdigest()
-    locked = db.get(BodyRow, row.id, with_for_update=True)  # PostgreSQL: numbers in upload order
-    assert locked is not None
-    number = (db.scalar(select(func.max(Version.number)).where(Version.body_id == row.id)) or 0) + 1
+    # Write first, then count: the INSERT opens the write transaction (SQLite takes its one
+    # writer lock here, waiting out the busy timeout), so the max() below sees every version
+    # committed before it; PostgreSQL serialises a body's uploads on its row lock instead.
     blob = Blob(sha256=digest, size=len(data), data=data)
     db.add(blob)
     db.flush()
+    locked = db.get(BodyRow, row.id, with_for_update=True)
+    assert locked is not None
+    number = (db.scalar(select(func.max(Version.number)).where(Version.body_id == row.id)) or 0) + 1
     version = Version(
         body_id=row.id,
         number=number,
