@@ -63,6 +63,22 @@ def test_folder_audit_finds_last_year_by_body_and_ranks_worst_first(tmp_path: Pa
     assert markdown.index("白沙镇2025.txt") < markdown.index("| 3 |")
 
 
+def test_folder_audit_lists_json_that_is_not_report_data_and_audits_the_rest(tmp_path: Path) -> None:
+    folder = tmp_path / "报告"
+    folder.mkdir()
+    _write(folder / "白沙镇2025.txt", report_text())
+    # An answer key beside the report: canonical figures, but no report structure.
+    _write(folder / "白沙镇2025.expected.json", json.dumps({"body": "白沙镇人民政府", "year": 2025}))
+    _write(folder / "坏数据.json", '{"format_version": "gongkai-2021.1", "body": ')
+    result = audit(folder)
+    assert [f.name for f in result.skipped] == ["白沙镇2025.expected.json"]
+    # A damaged JSON is still taken as a report and said to be unreadable.
+    assert sorted(r.source.name for r in result.reports) == ["坏数据.json", "白沙镇2025.txt"]
+    assert "未核对 1 个不是年度报告数据的 JSON 文件：白沙镇2025.expected.json" in audit_markdown(result)
+    cli = runner.invoke(app, ["audit", str(folder), "--json"])
+    assert json.loads(cli.stdout)["skipped"] == ["白沙镇2025.expected.json"]
+
+
 def test_consistent_years_give_no_cross_year_finding(tmp_path: Path) -> None:
     _write(tmp_path / "2024.txt", last_year_text(in_force=3))
     _write(tmp_path / "2025.txt", report_text())  # 3 + 2 − 0 = 5 in force, 1 carried over

@@ -10,6 +10,7 @@ report's findings, the rule findings and the format deviations (FD-*) apart.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,8 @@ class AuditedReport(FindingCounts):
 class AuditResult:
     reports: list[AuditedReport]
     previous_problems: list[str] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    """Files of a folder that are not reports (a .json holding other data), listed, not audited."""
 
     @property
     def exit_code(self) -> int:
@@ -109,7 +112,20 @@ class AuditResult:
 
 def audit_files(directory: Path) -> list[Path]:
     """The reports in a folder, in a stable order (lock files, hidden files and notes left out)."""
-    return report_files(directory, AUDIT_SUFFIXES)
+    return [f for f in report_files(directory, AUDIT_SUFFIXES) if is_report_file(f)]
+
+
+def is_report_file(path: Path) -> bool:
+    """Whether a file in a folder is meant as a report. Every published and workbook suffix is;
+    a .json is only when it holds report data (an object with ``format_version`` or a ``body``
+    object): answer keys, exports of other tools and settings files lie beside reports too."""
+    if path.suffix.lower() != ".json":
+        return True
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return True  # a damaged report is still a report: reading it says what is wrong
+    return isinstance(data, dict) and ("format_version" in data or isinstance(data.get("body"), dict))
 
 
 def _read(path: Path) -> tuple[Report | None, str]:
@@ -131,8 +147,10 @@ def audit(path: str | Path, previous: str | Path | None = None) -> AuditResult:
     file with a single ``previous`` file is compared with it whatever its name.
     """
     path = Path(path)
+    skipped: list[Path] = []
     if path.is_dir():
         files = audit_files(path)
+        skipped = [f for f in report_files(path, AUDIT_SUFFIXES) if f not in files]
         if not files:
             raise UnreadableInputError(f"文件夹 {path} 中没有可核对的报告（{'、'.join(AUDIT_SUFFIXES)}）。")
     elif path.is_file():
@@ -164,7 +182,7 @@ def audit(path: str | Path, previous: str | Path | None = None) -> AuditResult:
             result.previous = last[0]
             result.report.last_year = last_year_of(last[1])
         result.findings = sort_findings(check_report(result.report))
-    return AuditResult(results, problems)
+    return AuditResult(results, problems, skipped)
 
 
 def _previous_for(
@@ -221,6 +239,11 @@ def display_findings(findings: list[Finding]) -> list[tuple[Finding, str]]:
     return out
 
 
+def skipped_text(result: AuditResult) -> str:
+    names = "、".join(f.name for f in result.skipped)
+    return f"未核对 {len(result.skipped)} 个不是年度报告数据的 JSON 文件：{names}。"
+
+
 def audit_json(result: AuditResult) -> dict[str, Any]:
     """The audit as plain data (``gongkai audit --json``)."""
     reports = []
@@ -240,7 +263,9 @@ def audit_json(result: AuditResult) -> dict[str, Any]:
                 "findings": [{**f.model_dump(), "deviation": is_deviation(f)} for f in r.findings],
             }
         )
-    return {"reports": reports, "previous_problems": result.previous_problems, "exit_code": result.exit_code}
+    return {"reports": reports, "previous_problems": result.previous_problems,
+        "skipped": [f.name for f in result.skipped],
+        "exit_code": result.exit_code}
 
 
 def _finding_line(f: Finding, location: str) -> str:
@@ -263,6 +288,8 @@ def audit_markdown(result: AuditResult) -> str:
     ]
     for problem in result.previous_problems:
         lines.append(f"- 上年报告：{_md(problem)}")
+    if result.skipped:
+        lines.append(f"- {_md(skipped_text(result))}")
     lines += [
         "",
         "| 序号 | 单位 | 年度 | 文件 | 状态 | 错误 | 警告 | 格式偏差 | 对照上年报告 |",
@@ -374,8 +401,6 @@ def write_audit(result: AuditResult, path: Path) -> Path:
     if suffix == ".xlsx":
         return write_audit_workbook(result, path)
     if suffix == ".json":
-        import json
-
         with atomic_write(path) as tmp:
             tmp.write_text(
                 json.dumps(audit_json(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from .audit import AuditResult, audit, audit_json, display_findings, write_audit
+from .audit import AuditResult, audit, audit_json, display_findings, skipped_text, write_audit
 from .errors import GongkaiError
 from .importing import import_next_year, import_same_year
 from .published import DEVIATIONS
@@ -47,6 +47,8 @@ def print_audit(result: AuditResult) -> None:
     console = _err if result.exit_code else _out
     for problem in result.previous_problems:
         console.print(f"[yellow]上年报告：[/]{problem}")
+    if result.skipped:
+        console.print(skipped_text(result), markup=False)
     ranked = result.worst_first()
     console.print(f"共核对 {len(ranked)} 个文件：")
     for i, r in enumerate(ranked, start=1):
