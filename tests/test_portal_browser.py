@@ -1,0 +1,321 @@
+"""The whole story in a real browser: Selenium driving Debian's chromium (headless, via
+chromium-driver; never a downloaded browser) against ``gongkai serve`` on 127.0.0.1.
+
+Screenshots of the main pages go to the test's temp folder; with GONGKAI_SCREENSHOTS=DIR they
+are also written (palette-compressed) to DIR — that is how docs/screenshots/ is regenerated:
+
+    GONGKAI_SCREENSHOTS=docs/screenshots .venv/bin/python -m pytest tests/test_portal_browser.py
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import _tool
+from portal_live import ADMIN, ADMIN_PASSWORD, COUNTY, LiveServer, database_url
+
+from gongkai.portal import open_portal, service
+from gongkai.reading import read_report
+from gongkai.workbook import write_workbook
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+NEW_PASSWORD = "Dongshan-clerk-2025!"
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+RETURN_REASON = "第二部分的数字与上年公开的不一致，请核实后重新提交。"
+WIDE = (1280, 800)
+PHONE = (390, 844)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    chromium = _tool("chromium", "chromium-browser")
+    chromedriver = _tool("chromedriver")
+    from selenium.webdriver.chrome.service import Service
+
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        f"--window-size={WIDE[0]},{WIDE[1]}", "--lang=zh-CN", "--hide-scrollbars",
+    ):
+        options.add_argument(arg)
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads  # type: ignore[attr-defined]
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A portal with only an admin account: everything else happens in the browser."""
+    data = tmp_path / "data"
+    data.mkdir()
+    portal = open_portal(database_url(data, None))
+    with portal.session() as db:
+        service.create_admin(db, ADMIN, ADMIN_PASSWORD)
+    portal.engine.dispose()
+    with LiveServer(data) as live:
+        yield live
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _wait(driver: WebDriver, condition: Callable, timeout: float = 60):  # type: ignore[no-untyped-def]
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def _navigate(driver: WebDriver, action: Callable[[], object]) -> None:
+    """Do something that loads a new page (click a submit button) and wait for the new page."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    action()
+    _wait(driver, EC.staleness_of(old))
+    _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _click(driver: WebDriver, element_id: str) -> None:
+    element = driver.find_element(By.ID, element_id)
+    _navigate(driver, element.click)
+
+
+def _type(driver: WebDriver, element_id: str, text: str) -> WebElement:
+    element = driver.find_element(By.ID, element_id)
+    element.clear()
+    element.send_keys(text)
+    return element
+
+
+def _login(driver: WebDriver, base: str, username: str, password: str) -> None:
+    driver.get(f"{base}/login")
+    _type(driver, "username", username)
+    _type(driver, "password", password)
+    _click(driver, "login-submit")
+
+
+def _logout(driver: WebDriver) -> None:
+    _click(driver, "logout")
+    assert "/login" in driver.current_url
+
+
+def _download(driver: WebDriver, start: Callable[[], object], suffix: str, timeout: float = 120) -> Path:
+    """Start a download and wait for the finished file."""
+    folder: Path = driver.downloads  # type: ignore[attr-defined]
+    before = set(folder.iterdir())
+    start()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = [p for p in set(folder.iterdir()) - before if p.suffix == suffix]
+        partial = [p for p in folder.iterdir() if p.suffix == ".crdownload"]
+        if new and not partial:
+            return new[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} download within {timeout} s: {sorted(p.name for p in folder.iterdir())}")
+
+
+def _no_alert(driver: WebDriver) -> None:
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text  # noqa: B018 - raises when no dialog is open
+
+
+class Shots:
+    """Screenshots at a fixed viewport, into the test's folder and, when asked, the docs."""
+
+    def __init__(self, driver: WebDriver, folder: Path) -> None:
+        self.driver = driver
+        self.folder = folder
+        self.folder.mkdir(exist_ok=True)
+        wanted = os.environ.get("GONGKAI_SCREENSHOTS")
+        self.docs = Path(wanted) if wanted else None
+        self.taken: list[Path] = []
+
+    def __call__(self, name: str, *, scroll_to: str = "", size: tuple[int, int] = WIDE) -> Path:
+        # The viewport itself, not the window (headless chromium's window is taller than its page).
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": size != WIDE},
+        )
+        if scroll_to:
+            self.driver.execute_script("document.getElementById(arguments[0]).scrollIntoView(true)", scroll_to)
+        else:
+            self.driver.execute_script("window.scrollTo(0, 0)")
+        path = self.folder / f"{name}.png"
+        self.driver.save_screenshot(str(path))
+        self.taken.append(path)
+        if self.docs is not None:
+            from PIL import Image
+
+            self.docs.mkdir(parents=True, exist_ok=True)
+            with Image.open(path) as image:
+                image.convert("RGB").quantize(colors=128).save(self.docs / path.name, optimize=True)
+        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        return path
+
+
+def _workbook(folder: Path, name: str, *, error: bool) -> Path:
+    """东山镇's report with the hostile narrative (whose 监督保障 names none of its results: an
+    RN-8 warning to explain) and, when ``error``, a planted R2-1 error (a township making 规章)."""
+    report = read_report(COUNTY / "2025" / "东山镇.xlsx")
+    report.overview.oversight = f"本镇加强监督。{SCRIPT}"
+    report.overview.management = f"落实信息发布审核制度。{IMG}"
+    if error:
+        report.proactive.regulations.issued = 2
+    return write_workbook(report, folder / name)
+
+
+# --- the story --------------------------------------------------------------------------------
+
+
+def test_round_file_return_resubmit_accept_and_download_in_chromium(browser: WebDriver, server: LiveServer, tmp_path: Path) -> None:
+    driver, base = browser, server.url
+    shot = Shots(driver, tmp_path / "screenshots")
+
+    # 县政务公开办 creates the round from the 单位名单 and downloads the account list.
+    driver.get(f"{base}/login")
+    shot("login")
+    _login(driver, base, ADMIN, ADMIN_PASSWORD)
+    assert driver.current_url.endswith("/county")
+    _type(driver, "round-year", "2025")
+    driver.find_element(By.ID, "round-orgs").send_keys(str(COUNTY / "单位名单.csv"))
+    _click(driver, "round-submit")
+    assert "/county/rounds/" in driver.current_url
+    round_url = driver.current_url
+    assert driver.find_element(By.ID, "count-not_downloaded").text.startswith("6")
+    accounts = _download(driver, lambda: driver.find_element(By.ID, "issue-accounts").click(), ".xlsx")
+    rows = list(openpyxl.load_workbook(accounts).active.iter_rows(values_only=True))
+    logins = {r[1]: (r[2], r[3]) for r in rows[2:]}
+    assert len(logins) == 6
+    username, initial = logins["东山镇"]
+    assert len(initial) >= 12
+    _logout(driver)
+
+    # 东山镇's clerk logs in, must change the password, downloads the workbook.
+    _login(driver, base, username, initial)
+    assert driver.current_url.endswith("/password")
+    _type(driver, "old_password", initial)
+    _type(driver, "new_password", NEW_PASSWORD)
+    _type(driver, "new_password2", NEW_PASSWORD)
+    _click(driver, "password-submit")
+    assert "/b/" in driver.current_url
+    body_url = driver.current_url.split("#")[0]
+    prefilled = _download(driver, lambda: driver.find_element(By.ID, "download-workbook").click(), ".xlsx")
+    assert read_report(prefilled).body.name == "东山镇人民政府"
+
+    # Upload with a planted error: the error is listed and its cell highlighted and linked.
+    driver.find_element(By.ID, "upload-file").send_keys(str(_workbook(tmp_path, "东山镇-有错.xlsx", error=True)))
+    _click(driver, "upload-submit")
+    assert int(driver.find_element(By.ID, "error-count").text) >= 1
+    rules = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#findings-table tr.sev-error td:nth-child(2)")]
+    assert "R2-1" in rules
+    cell = driver.find_element(By.CSS_SELECTOR, 'table.official td.flagged.error[data-path="proactive.regulations.issued"]')
+    assert cell.text == "2"
+    link = cell.find_element(By.TAG_NAME, "a").get_attribute("href")
+    assert link and "#finding-" in link
+    assert not driver.find_elements(By.ID, "submit-button"), "a version with errors must not be submittable"
+    # The hostile narrative is text: shown literally, no element made of it, no dialog.
+    narrative = driver.find_element(By.ID, "narrative")
+    assert SCRIPT in narrative.text and IMG in narrative.text
+    assert not narrative.find_elements(By.TAG_NAME, "img") and not narrative.find_elements(By.TAG_NAME, "script")
+    _no_alert(driver)
+    shot("body-findings", scroll_to="findings")
+    shot("body-tables", scroll_to="tables")
+    shot("phone-body", size=PHONE)
+
+    # The preview of the report (the library's HTML page) shows the narrative as text too.
+    driver.get(driver.find_element(By.ID, "preview-link").get_attribute("href"))
+    assert SCRIPT in driver.find_element(By.TAG_NAME, "body").text
+    assert not driver.find_elements(By.CSS_SELECTOR, "img[src=x]")
+    _no_alert(driver)
+    driver.get(body_url)
+
+    # Upload the fixed one: no errors, a warning to explain, then submit with the 签发.
+    driver.find_element(By.ID, "upload-file").send_keys(str(_workbook(tmp_path, "东山镇.xlsx", error=False)))
+    _click(driver, "upload-submit")
+    assert driver.find_element(By.ID, "error-count").text == "0"
+    assert int(driver.find_element(By.ID, "warning-count").text) >= 1
+    _submit(driver, "监督保障一段已按条例第五十条补充考核、评议情况，本次先行提交。")
+    assert "报告已提交" in driver.find_element(By.ID, "locked").text
+    _no_alert(driver)
+    _logout(driver)
+
+    # The county sees it on the dashboard and returns it with a reason.
+    _login(driver, base, ADMIN, ADMIN_PASSWORD)
+    driver.get(round_url)
+    assert driver.find_element(By.ID, "count-submitted").text.startswith("1")
+    shot("county-dashboard")
+    driver.get(body_url)
+    narrative = driver.find_element(By.ID, "narrative")
+    assert SCRIPT in narrative.text and not narrative.find_elements(By.TAG_NAME, "img")
+    assert "本次先行提交" in driver.find_element(By.ID, "history").text  # the warning's 说明 reached the county
+    shot("county-review")
+    shot("county-return", scroll_to="review")
+    _type(driver, "return-reason-input", RETURN_REASON)
+    _click(driver, "return-button")
+    _no_alert(driver)
+    _logout(driver)
+
+    # The body sees the reason beside its tables and submits again.
+    _login(driver, base, username, NEW_PASSWORD)
+    assert RETURN_REASON in driver.find_element(By.ID, "return-reason").text
+    shot("body-returned")
+    _submit(driver, "已核实：监督保障段落的考核、评议情况已向县政务公开办说明。")
+    assert driver.find_element(By.ID, "locked").is_displayed()
+    _logout(driver)
+
+    # The county accepts, downloads everything in one click, and reads the audit log.
+    _login(driver, base, ADMIN, ADMIN_PASSWORD)
+    driver.get(body_url)
+    _click(driver, "accept-button")
+    assert "报告已通过审核" in driver.find_element(By.ID, "locked").text
+    driver.get(round_url)
+    assert driver.find_element(By.ID, "count-accepted").text.startswith("1")
+    archive = _download(driver, lambda: driver.find_element(By.ID, "zip-download").click(), ".zip", timeout=300)
+    with zipfile.ZipFile(archive) as z:
+        names = set(z.namelist())
+        docx = [n for n in names if n.endswith(".docx")]
+        assert len(docx) == 1 and "东山镇" in docx[0], names
+        assert {"汇总.xlsx", "核对报告.md"} <= names, names
+        summary = openpyxl.load_workbook(io.BytesIO(z.read("汇总.xlsx")))
+        assert any("东山镇" in str(c.value) for ws in summary for row in ws.iter_rows() for c in row if c.value)
+    driver.get(f"{base}/county/audit")
+    log = driver.find_element(By.TAG_NAME, "main").text
+    for what in (username, "东山镇"):
+        assert what in log
+    shot("audit-log")
+    _no_alert(driver)
+    assert len(shot.taken) == 9
+
+
+def _submit(driver: WebDriver, explanation: str) -> None:
+    """Explain every warning, name the 签发 leader (the date is today's by default), submit."""
+    boxes = driver.find_elements(By.CSS_SELECTOR, "#submit-form textarea[name^=explain_]")
+    assert boxes, "a warning should need a 说明"
+    for box in boxes:
+        box.clear()
+        box.send_keys(explanation)
+    _type(driver, "leader", "王镇长")
+    _click(driver, "submit-button")
