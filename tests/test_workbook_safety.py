@@ -220,6 +220,7 @@ def test_entity_declarations_are_refused_in_every_part(tmp_path, busy_xlsx, memb
         ("\ufeff" + ENTITY_BOMB.decode() + "<worksheet/>").encode("utf-16-le"),  # UTF-16 with a BOM
         (ENTITY_BOMB.decode() + "<worksheet/>").encode("utf-16-be"),  # and without
         b'<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE x +AFs-+ADw-!ENTITY a +ACI-b+ACI-+AD4-+AF0-+AD4-<x>+ACY-a;</x>',
+        b'<?xml version="1.0" encoding="UTF-16"?>' + ENTITY_BOMB.split(b"?>", 1)[1] + b"<x/>",  # a false declaration
         b"\x4c\x6f\xa7\x94 EBCDIC",  # "<?xm" in EBCDIC: not an encoding an Office file uses
     ],
 )

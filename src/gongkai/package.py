@@ -52,6 +52,7 @@ _ASCII_SAFE = frozenset(
     {
         "utf-8",
         "utf8",
+        "utf-8-sig",
         "us-ascii",
         "ascii",
         "iso-8859-1",
@@ -318,9 +319,10 @@ def _check_xml(data: bytes, member: str, package: Package) -> None:
             f"文件 {package.name} 的部件 {member} 不是可识别编码的 XML，文件已损坏或被人为篡改，程序已拒绝处理。"
             f"{package.resave}"
         )
-    if encoding.lower() in _ASCII_SAFE:
-        found = _DECLARATION_BYTES.search(data) is not None
-    else:
+    # The bytes are searched whatever the part declares (a parser may trust the bytes over a
+    # contradicting declaration); a wide or unusual encoding is decoded and searched too.
+    found = _DECLARATION_BYTES.search(data) is not None
+    if not found and encoding.lower() not in _ASCII_SAFE:
         try:
             found = _DECLARATION.search(data.decode(encoding, errors="replace")) is not None
         except LookupError:
