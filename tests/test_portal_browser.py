@@ -18,20 +18,19 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import _tool
-from portal_live import ADMIN, ADMIN_PASSWORD, COUNTY, LiveServer, database_url
+from selenium import webdriver  # a test dependency (.[test]): never skipped for want of it
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import _tool
 from gongkai.portal import open_portal, service
 from gongkai.reading import read_report
 from gongkai.workbook import write_workbook
-
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from portal_live import ADMIN, ADMIN_PASSWORD, COUNTY, LiveServer, database_url
 
 NEW_PASSWORD = "Dongshan-clerk-2025!"
 SCRIPT = "<script>alert(1)</script>"
