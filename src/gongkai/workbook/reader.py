@@ -5,6 +5,10 @@ versions have none, or a false 0): a total cell holding a formula is *computed*,
 cell holding a number is *declared* and checked against its parts. Type and range checks
 are pydantic's; this module only turns what clerks really type into what pydantic reads,
 and pydantic's complaints into Chinese findings that name the sheet, cell and label.
+
+The file itself is opened by the package guard (:mod:`gongkai.package`: bombs and DTDs refused
+before any parse) and its cells read by :mod:`.xlsx` (lxml, values typed as openpyxl types
+them, ``_xHHHH_`` escapes decoded); a path or an upload's bytes read the same.
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ class Book:
             if not rid:
                 continue
             if rid not in rels:
-                raise self._damaged(self._part, f"工作表“{sheet.get('name')}”的关系 {rid} 不存在")
+                raise self.damaged(self._part, f"工作表“{sheet.get('name')}”的关系 {rid} 不存在")
             kind, target = rels[rid]
             if target in package and "chartsheet" not in kind:
                 self._sheets[sheet.get("name", "")] = target
@@ -110,7 +110,7 @@ class Book:
 
     # --- parsing ----------------------------------------------------------------------------
 
-    def _damaged(self, part: str, what: str) -> UnreadableInputError:
+    def damaged(self, part: str, what: str) -> UnreadableInputError:
         return UnreadableInputError(
             f"文件 {self.name} 的部件 {part} 已损坏（{what}），无法按 Excel 工作簿读取。"
             "请在 Excel 或 WPS 中打开检查，另存为 .xlsx 后再试。"
@@ -132,7 +132,7 @@ class Book:
         try:
             return self._strings[int(index)]
         except (ValueError, IndexError):
-            raise self._damaged(part, f"单元格 {where} 引用的共享字符串 {index} 不存在") from None
+            raise self.damaged(part, f"单元格 {where} 引用的共享字符串 {index} 不存在") from None
 
     def date_styles(self) -> tuple[frozenset[int], frozenset[int]]:
         """Cell style indexes whose number format shows a date, and those showing a duration;
@@ -179,7 +179,7 @@ class _SheetParser:
             try:
                 row_number = int(row.get("r") or row_number + 1)
             except ValueError:
-                raise self.book._damaged(self.part, f"行号 {row.get('r')} 无效") from None
+                raise self.book.damaged(self.part, f"行号 {row.get('r')} 无效") from None
             if not top <= row_number <= bottom and not (formulas and row.find(ROW_FORMULA) is not None):
                 continue
             column = 0
@@ -198,7 +198,7 @@ class _SheetParser:
                 except UnreadableInputError:
                     raise
                 except (ValueError, TypeError, OverflowError, IndexError, KeyError) as exc:
-                    raise self.book._damaged(self.part, f"单元格 {where} 的内容无法识别：{exc}") from exc
+                    raise self.book.damaged(self.part, f"单元格 {where} 的内容无法识别：{exc}") from exc
         return out
 
     def value(self, cell: etree._Element, where: str) -> Cell:
@@ -279,7 +279,7 @@ def _number(value: str | None, book: Book, part: str) -> int:
     try:
         return int(value or 0)
     except ValueError:
-        raise book._damaged(part, f"数字格式编号 {value} 无效") from None
+        raise book.damaged(part, f"数字格式编号 {value} 无效") from None
 
 
 def _rich_text(node: etree._Element) -> str:
