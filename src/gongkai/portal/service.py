@@ -16,11 +16,13 @@ Typical script::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
 import json
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ import defusedxml.ElementTree as safe_xml
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from .. import format as fmt
 from ..batch import TABLE_PATHS, BatchResult, BodyResult, _figures, run_batch
@@ -453,6 +455,9 @@ def read_upload(data: bytes, filename: str) -> tuple[str, Report]:
     return kind, read_report(data, f"{stem}{kind}")
 
 
+_SQLITE_WRITER = threading.Lock()
+
+
 def upload_version(db: Session, actor: Actor, body_id: int, filename: str, data: bytes, *, max_size: int = DEFAULT_MAX_UPLOAD) -> Version:
     """Check an upload and keep it as a new version. A refused upload stores nothing but an
     audit-log line: no version, no change of state."""
@@ -488,35 +493,42 @@ def _upload(db: Session, actor: Actor, row: BodyRow, rnd: Round, filename: str, 
         report.last_year = last  # a JSON export without 上年数据: the round knows last year
     findings = sort_findings(check_report(report))
     digest = hashlib.sha256(data).hexdigest()
-    # Write first, then count: the INSERT opens the write transaction (SQLite takes its one
-    # writer lock here, waiting out the busy timeout), so the max() below sees every version
-    # committed before it; PostgreSQL serialises a body's uploads on its row lock instead.
-    blob = Blob(sha256=digest, size=len(data), data=data)
-    db.add(blob)
-    db.flush()
-    locked = db.get(BodyRow, row.id, with_for_update=True)
-    assert locked is not None
-    number = (db.scalar(select(func.max(Version.number)).where(Version.body_id == row.id)) or 0) + 1
-    version = Version(
-        body_id=row.id,
-        number=number,
-        created_at=actor.now(),
-        user_id=actor.user.id if actor.user else 0,
-        filename=Path(filename).name[:255] or f"上传{kind}",
-        kind=kind,
-        sha256=digest,
-        blob_id=blob.id,
-        report_json=report_to_json(report),
-        findings_json=json.dumps([f.model_dump() for f in findings], ensure_ascii=False),
-        figures_json=json.dumps([str(v) for v in _figures(report)]),
-        errors=sum(f.severity == "error" for f in findings),
-        warnings=sum(f.severity == "warning" for f in findings),
-    )
-    db.add(version)
-    if row.downloaded_at is None and not actor.is_admin:
-        row.downloaded_at = actor.now()
-    audit(db, actor, "upload", f"第 {number} 版 {version.filename}（SHA-256 {digest[:16]}…，错误 {version.errors}，警告 {version.warnings}）", row.id)
-    db.commit()
+    stored = {  # made before taking the writer lock, which is held for the writes alone
+        "report_json": report_to_json(report),
+        "findings_json": json.dumps([f.model_dump() for f in findings], ensure_ascii=False),
+        "figures_json": json.dumps([str(v) for v in _figures(report)]),
+    }
+    # SQLite has one writer: this process's threads queue for it here, in arrival order, rather
+    # than in SQLite's busy handler, whose back-off sleeps (up to 100 ms a try) left the unlucky
+    # upload waiting seconds under load. Other processes still meet the busy timeout.
+    with _SQLITE_WRITER if db.get_bind().dialect.name == "sqlite" else contextlib.nullcontext():
+        # Write first, then count: the INSERT opens the write transaction (SQLite takes its one
+        # writer lock here, waiting out the busy timeout), so the max() below sees every version
+        # committed before it; PostgreSQL serialises a body's uploads on its row lock instead.
+        blob = Blob(sha256=digest, size=len(data), data=data)
+        db.add(blob)
+        db.flush()
+        locked = db.get(BodyRow, row.id, with_for_update=True)
+        assert locked is not None
+        number = (db.scalar(select(func.max(Version.number)).where(Version.body_id == row.id)) or 0) + 1
+        version = Version(
+            body_id=row.id,
+            number=number,
+            created_at=actor.now(),
+            user_id=actor.user.id if actor.user else 0,
+            filename=Path(filename).name[:255] or f"上传{kind}",
+            kind=kind,
+            sha256=digest,
+            blob_id=blob.id,
+            **stored,
+            errors=sum(f.severity == "error" for f in findings),
+            warnings=sum(f.severity == "warning" for f in findings),
+        )
+        db.add(version)
+        if row.downloaded_at is None and not actor.is_admin:
+            row.downloaded_at = actor.now()
+        audit(db, actor, "upload", f"第 {number} 版 {version.filename}（SHA-256 {digest[:16]}…，错误 {version.errors}，警告 {version.warnings}）", row.id)
+        db.commit()
     return version
 
 
@@ -549,7 +561,11 @@ def latest_version(db: Session, body_id: int) -> Version | None:
 
 
 def versions(db: Session, body_id: int) -> list[Version]:
-    return list(db.scalars(select(Version).where(Version.body_id == body_id).order_by(Version.number.desc())))
+    """A body's versions, newest first, for the history list: the stored report, findings and
+    figures (tens of kB each) are loaded only for a version whose page asks for them."""
+    heavy = (defer(Version.report_json), defer(Version.findings_json), defer(Version.figures_json))
+    query = select(Version).where(Version.body_id == body_id).order_by(Version.number.desc()).options(*heavy)
+    return list(db.scalars(query))
 
 
 def version_for(db: Session, actor: Actor, body_id: int, version_id: int) -> tuple[BodyRow, Version]:
