@@ -127,6 +127,7 @@ def test_kill_9_mid_stream_loses_nothing_answered_and_half_stores_nothing(backen
         clients = {f.body_id: Client(server.url, f.username, f.password) for f in filers}
         answered: dict[tuple[int, int], bytes] = {}
         cut_off: list[str] = []
+        wrong: list[str] = []  # answers other than a stored version (an assert in a thread would be lost)
         lock = threading.Lock()
         enough = threading.Event()
 
@@ -139,10 +140,11 @@ def test_kill_9_mid_stream_loses_nothing_answered_and_half_stores_nothing(backen
                     with lock:
                         cut_off.append(type(exc).__name__)
                     return
-                assert r.status_code < 500, r.text[:500]
                 where = version_of(r)
-                assert where is not None, r.text[:500]
                 with lock:
+                    if where is None:
+                        wrong.append(f"{r.status_code} {r.text[:300]}")
+                        return
                     answered[where] = workbook
                     if len(answered) >= 12:
                         enough.set()
@@ -155,6 +157,7 @@ def test_kill_9_mid_stream_loses_nothing_answered_and_half_stores_nothing(backen
             server.kill()
             for t in threads:
                 t.join(timeout=60)
+            assert not wrong, f"uploads refused or failed before the kill: {wrong[:3]}"
             assert len(cut_off) == len(filers), "every uploader should have been cut off by the kill"
 
             server.start()  # same data, same port: the sessions live in the database and survive
