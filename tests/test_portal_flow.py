@@ -113,7 +113,11 @@ def test_body_files_county_returns_and_accepts(app, world, tmp_path, portal) -> 
     # Versions are all kept; the audit log saw every step.
     with portal.session() as db:
         assert [v.number for v in service.versions(db, body)] == [3, 2, 1]
-        actions = [e.action for e in service.audit_entries(db)]
+        entries = service.audit_entries(db)
+        actions = [e.action for e in entries]
+        accepted = next(e.detail for e in entries if e.action == "accept")
+    # An accept needs no reason; its log line names the body and ends there.
+    assert accepted == "东山镇人民政府", accepted
     for action in ("login", "password_change", "download_workbook", "upload", "submit", "return", "accept", "download"):
         assert action in actions, action
     log = county.get("/county/audit?action=return")

@@ -739,7 +739,7 @@ def _review(db: Session, actor: Actor, row: BodyRow, action: str, state: str, re
     db.add(review)
     row.state = state
     detail = reason.strip() + (f"（指向：{'、'.join(cells)}）" if cells else "")
-    audit(db, actor, action, f"{row.name}：{detail}", row.id)
+    audit(db, actor, action, f"{row.name}：{detail}" if detail else row.name, row.id)
     db.commit()
     return review
 
