@@ -173,6 +173,13 @@ def open_package(
     return package
 
 
+def package_bytes(path: str | Path, name: str | None = None) -> bytes:
+    """A package file's bytes, refused unread when larger than :data:`MAX_FILE`; for a caller
+    that looks at the bytes before the guard (an old .xls is named by its first bytes) and
+    then passes them to :func:`open_package`, so the file is read once."""
+    return _file_bytes(path, Package(name or Path(path).name))
+
+
 def _file_bytes(source: str | Path | bytes, package: Package) -> bytes:
     """The package's bytes, refusing a file larger than :data:`MAX_FILE` before reading it."""
     if isinstance(source, bytes):

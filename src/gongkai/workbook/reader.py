@@ -27,7 +27,7 @@ from .. import format as fmt
 from ..errors import UnreadableInputError
 from ..findings import Finding
 from ..model import LAYOUT_VERSION, Provenance, Report
-from ..package import open_package
+from ..package import open_package, package_bytes
 from ..textutil import clean_text, normalise_number_text
 from . import layout as L
 from .writer import VERSION_PROPERTY
@@ -61,8 +61,7 @@ def open_workbook(source: str | Path | bytes, name: str | None = None) -> Book:
     before any part is parsed; an old or encrypted Excel file is named as such."""
     if isinstance(source, bytes):
         name = name or "上传的文件.xlsx"
-        head, rest = source[:8], source[8 : 8 + (1 << 20)]
-        is_zip = zipfile.is_zipfile(io.BytesIO(source))
+        data = source
     else:
         path = Path(source)
         name = name or path.name
@@ -70,15 +69,9 @@ def open_workbook(source: str | Path | bytes, name: str | None = None) -> Book:
             raise UnreadableInputError(f"找不到文件 {path}，请检查文件名和路径。")
         if path.is_dir():
             raise UnreadableInputError(f"{path} 是一个文件夹，不是 Excel 填报表。")
-        try:
-            with path.open("rb") as f:
-                head = f.read(8)
-                rest = f.read(1 << 20) if head == OLE_MAGIC else b""
-        except OSError as exc:
-            raise UnreadableInputError(f"无法读取文件 {path}：{exc.strerror or exc}。") from exc
-        is_zip = head != OLE_MAGIC and zipfile.is_zipfile(path)
-    if head == OLE_MAGIC:
-        if ENCRYPTION_STREAM in rest:
+        data = package_bytes(path, name)  # read once: the checks below and the guard share it
+    if data[:8] == OLE_MAGIC:
+        if ENCRYPTION_STREAM in data[8 : 8 + (1 << 20)]:
             raise UnreadableInputError(
                 f"文件 {name} 设置了打开密码（已加密），程序无法读取。"
                 "请在 Excel 或 WPS 中打开后取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码），另存后再试。"
@@ -87,12 +80,12 @@ def open_workbook(source: str | Path | bytes, name: str | None = None) -> Book:
             f"文件 {name} 是旧版 Excel（.xls）或 WPS（.et）格式，程序只能读取 .xlsx。"
             "请在 Excel 或 WPS 中打开，选择“另存为”→“Excel 工作簿（*.xlsx）”后再试。"
         )
-    if not is_zip:
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         raise UnreadableInputError(
             f"文件 {name} 不是有效的 Excel 工作簿（.xlsx），可能已损坏或并非 Excel 文件。"
             "请用 gongkai init 生成的标准填报表填写。"
         )
-    return Book(open_package(source, name))
+    return Book(open_package(data, name))
 
 
 def _layout_version(book: Book) -> str | None:
