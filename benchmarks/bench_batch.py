@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,7 @@ def _tree_rss(pid: int) -> int:
 
 def run(label: str, argv: list[str], n: int) -> dict[str, float]:
     peak = 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     start = time.perf_counter()
     done = threading.Event()
@@ -109,8 +111,15 @@ def run(label: str, argv: list[str], n: int) -> dict[str, float]:
     sampler.join()
     if proc.returncode not in (0, 1):
         sys.exit(f"{label} failed ({proc.returncode}):\n{err.decode(errors='replace')[-2000:]}")
-    result = {"seconds": elapsed, "per_second": n / elapsed, "peak_mb": peak / 2**20}
-    print(f"{label:<28} {elapsed:8.1f} s {result['per_second']:8.1f} reports/s   peak {result['peak_mb']:6.0f} MB")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU time of the whole process tree (workers included once reaped): unlike the wall
+    # time it hardly moves when other work shares the machine.
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result = {"seconds": elapsed, "per_second": n / elapsed, "peak_mb": peak / 2**20, "cpu_ms": cpu / n * 1000}
+    print(
+        f"{label:<28} {elapsed:8.1f} s {result['per_second']:8.1f} reports/s   peak {result['peak_mb']:6.0f} MB"
+        f"   cpu {result['cpu_ms']:5.1f} ms/report"
+    )
     return result
 
 
