@@ -28,7 +28,7 @@ from ..errors import UnreadableInputError
 from ..findings import Finding
 from ..model import LAYOUT_VERSION, Provenance, Report
 from ..package import open_package, package_bytes
-from ..textutil import clean_text, normalise_number_text
+from ..textutil import normalise_number_text
 from . import layout as L
 from .writer import VERSION_PROPERTY
 from .xlsx import Book
@@ -178,8 +178,7 @@ def _store(reading: _Reading, spec: L.CellSpec, value: Any, path: str | None = N
 
 def _cell_value(value: Any, data_type: str, spec: L.CellSpec, reading: _Reading) -> Any:
     """The cell's value as pydantic should see it; ``None`` leaves the model default."""
-    if isinstance(value, str) and data_type != "f":
-        value = clean_text(value)
+    # Text arrives cleaned (gongkai.textutil.workbook_text, in .xlsx): escapes decoded once.
     reading.raw[spec.path] = value
     if spec.kind in ("text", "longtext", "level"):
         return _text(value)

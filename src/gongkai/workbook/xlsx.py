@@ -40,6 +40,7 @@ CUSTOM_PROPS = "docProps/custom.xml"
 
 Cell = tuple[Any, str]  # (value, data type)
 Bounds = tuple[int, int, int, int]  # top row, left column, bottom row, right column
+_NO_DATES: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
 
 
 class Book:
@@ -84,7 +85,8 @@ class Book:
         top, left = _coordinate(first)
         bottom, right = _coordinate(last)
         cells = self._sheet(sheet, data_only=False, bounds=(top, left, bottom, right))
-        return {_address(row, col): cell for (row, col), cell in cells.items() if cell[0] is not None}
+        known = _ADDRESSES.get
+        return {known(rc) or _address(*rc): cell for rc, cell in cells.items() if cell[0] is not None}
 
     def rows(self, index: int = 0) -> Iterator[list[Any]]:
         """The values of the ``index``-th sheet row by row from row 1, as Excel last computed
@@ -186,7 +188,7 @@ class _SheetParser:
                 where = cell.get("r")
                 try:
                     if where:
-                        row_number, column = _coordinate(where)
+                        row_number, column = _COORDINATES.get(where) or _coordinate(where)
                     else:
                         column += 1
                         where = f"{get_column_letter(column)}{row_number}"
@@ -225,7 +227,7 @@ class _SheetParser:
         if kind == "n":
             number = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
             style = int(cell.get("s") or 0)
-            dates, durations = self.book.date_styles() if style else (frozenset(), frozenset())
+            dates, durations = self.book.date_styles() if style else _NO_DATES
             if style in dates:
                 try:
                     return from_excel(number, self.book.epoch, timedelta=style in durations), "d"
