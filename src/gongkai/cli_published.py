@@ -7,15 +7,19 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 
-from .audit import AuditResult, audit, audit_json, display_findings, skipped_text, write_audit
 from .errors import GongkaiError
-from .importing import import_next_year, import_same_year
 from .published import DEVIATIONS
+
+if TYPE_CHECKING:
+    from .audit import AuditResult
+
+# The audit and import modules load when their command runs: every other command (a county
+# batch above all) then starts without them.
 
 AUDIT_HELP = "\n\n".join(
     (
@@ -44,6 +48,8 @@ def _user_errors() -> Iterator[None]:
 
 def print_audit(result: AuditResult) -> None:
     """One line per report (worst first), then each report's findings, one per line."""
+    from .audit import display_findings, skipped_text
+
     console = _err if result.exit_code else _out
     for problem in result.previous_problems:
         console.print(f"[yellow]上年报告：[/]{problem}")
@@ -89,6 +95,8 @@ def register(app: typer.Typer) -> None:
             typer.Option("--output", "-o", help="把核对报告写入文件：.md（Markdown）、.xlsx 或 .json。"),
         ] = None,
     ) -> None:
+        from .audit import audit, audit_json, write_audit
+
         with _user_errors():
             result = audit(path, previous)
             if output is not None:
@@ -125,6 +133,8 @@ def register(app: typer.Typer) -> None:
         下一年度的填报表带入上年结转、上年数据，上年文字作为批注，仅供参考；
         --same-year 生成与原报告同一年度、内容完全相同的可编辑填报表。
         """
+        from .importing import import_next_year, import_same_year
+
         with _user_errors():
             if same_year:
                 if year is not None:
