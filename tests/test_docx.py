@@ -403,6 +403,14 @@ def _custom_template(path: Path, *lines: str) -> Path:
     return path
 
 
+def test_packaged_template_passes_every_check() -> None:
+    # Renderers of the packaged template skip the check at start-up on the strength of this test.
+    from gongkai.docx_writer import _check, _PreparedTemplate, default_template_path, reference_context
+
+    _check(_PreparedTemplate(default_template_path()), reference_context())
+    validate_template(default_template_path(), reference_context())
+
+
 def test_custom_template_renders(tmp_path: Path) -> None:
     template = _custom_template(
         tmp_path / "t.docx",

@@ -180,7 +180,8 @@ def _run(sources: list[ReportSource], settings: _Settings, jobs: int | None) -> 
     # Results come back in input order whatever the number of workers: output is
     # deterministic, and the progress bar still moves as each finishes in turn.
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
-        yield from pool.map(_process, tasks, chunksize=max(1, min(16, len(tasks) // (jobs * 8) or 1)))
+        # Small chunks: a last chunk of a dozen reports would leave the other worker idle at the end.
+        yield from pool.map(_process, tasks, chunksize=max(1, min(8, len(tasks) // (jobs * 16) or 1)))
 
 
 def _settle_year(batch: BatchResult) -> None:
