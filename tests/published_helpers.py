@@ -6,7 +6,27 @@ test plants one fault in it and expects exactly that fault back.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
+
 from gongkai import format as fmt
+
+# Real published reports are never copied into the project: tests that read them find them in
+# ../shared/reports, which CI keeps beside the clone.
+SHARED_REPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "reports"
+
+
+def shared_report(*parts: str) -> Path:
+    """A file or folder under ../shared/reports: skipped on a machine without it, a failure
+    in CI (where it is always there), so those tests can never silently not run."""
+    path = SHARED_REPORTS.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing; CI keeps a copy of shared/ beside the clone")
+        pytest.skip(f"{path} is not on this machine")
+    return path
 
 COLUMNS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 

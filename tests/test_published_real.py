@@ -8,7 +8,6 @@ printed totals that disagree with their parts included, and the real faults must
 from __future__ import annotations
 
 import json
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,8 @@ import pytest
 from gongkai import check_report
 from gongkai.model import Report
 from gongkai.published import read_published
+from published_helpers import shared_report
 
-ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT.parent / "shared" / "reports" / "real"
 REPORTS = (
     "02_hongze_qu_2023.pdf",
     "04_sanming_shi_2021.txt",
@@ -36,12 +34,7 @@ LEVELS = {
 
 
 def _real(name: str) -> Path:
-    path = REAL / name
-    if not path.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing; CI has a copy of shared/ beside the clone")
-        pytest.skip(f"{path} is not on this machine")
-    return path
+    return shared_report("real", name)
 
 
 def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -7,24 +7,19 @@ without ../shared the test is skipped; in CI, where shared/ sits beside the clon
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from gongkai.audit import AuditedReport, audit, is_deviation
+from published_helpers import SHARED_REPORTS, shared_report
 
-ROOT = Path(__file__).resolve().parent.parent
-REPORTS = ROOT.parent / "shared" / "reports"
-REAL = REPORTS / "real"
+REAL = SHARED_REPORTS / "real"
 
 
 def _reports_dir() -> Path:
-    if not REAL.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{REPORTS} is missing; CI keeps a copy of shared/ beside the clone")
-        pytest.skip(f"{REPORTS} is not here")
-    return REPORTS
+    shared_report("real")
+    return SHARED_REPORTS
 
 
 def _audited() -> dict[str, AuditedReport]:
