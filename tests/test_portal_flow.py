@@ -183,3 +183,27 @@ def test_roster_changes_keep_history(app, world, portal) -> None:  # type: ignor
     with portal.session() as db:
         assert len(service.versions(db, body)) >= 1
     assert json is not None and Clock is not None
+
+
+def test_word_and_pdf_of_a_version_are_the_library_s_report(app, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import SAMPLES, _tool
+    from gongkai.docx_writer import get_renderer
+
+    filer = filer_client(app, world, "北山镇")
+    body = world.bodies["北山镇"]
+    r = _upload(filer, world, "北山镇", sample_bytes("北山镇"))
+    version_url = r.headers["location"].split("#")[0]
+    word = filer.get(f"{version_url}/report.docx")
+    assert word.status_code == 200 and word.headers["x-content-type-options"] == "nosniff"
+    assert "filename*=UTF-8''" in word.headers["content-disposition"]
+    # The very bytes `gongkai render` writes for the same workbook: one writer, two skins.
+    expected = get_renderer(None).render_bytes(read_report(SAMPLES / "county" / "2025" / "北山镇.xlsx"))
+    assert word.content == expected
+    # Another body's clerk cannot fetch it.
+    other = filer_client(app, world, "东山镇")
+    assert other.get(f"{version_url}/report.docx").status_code == 404
+    _tool("soffice", "libreoffice")  # PDF needs LibreOffice: skipped without it here, a failure in CI
+    pdf = filer.get(f"{version_url}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert "report.pdf" in filer.get(f"/b/{body}").text  # offered on the body's page
