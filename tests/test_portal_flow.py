@@ -207,3 +207,52 @@ def test_word_and_pdf_of_a_version_are_the_library_s_report(app, world, tmp_path
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"
     assert "report.pdf" in filer.get(f"/b/{body}").text  # offered on the body's page
+
+
+def test_round_from_last_year_zip_prefills_as_init_orgs_previous(app, world, portal, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import SAMPLES
+    from gongkai import distribute
+    from gongkai.jsonio import report_to_json
+
+    county_dir = SAMPLES / "county"
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted((county_dir / "2024").glob("*.xlsx")):
+            archive.write(path, f"2024年/{path.name}")
+        archive.writestr("2024年/坏文件.xlsx", b"PK\x03\x04 not a workbook")
+        archive.writestr("__MACOSX/2024年/._东山镇.xlsx", b"resource fork")
+    county = admin_client(app)
+    orgs = (county_dir / "单位名单.csv").read_bytes()
+    r = post(
+        county, "/county", "/county/rounds", data={"year": "2025", "title": "上年压缩包"},
+        files={"orgs": ("单位名单.csv", orgs, "text/csv"), "previous_zip": ("上年.zip", packed.getvalue(), "application/zip")},
+    )
+    assert r.status_code == 303, r.text
+    round_id = int(r.headers["location"].rsplit("/", 1)[1])
+    with portal.session() as db:
+        body = next(b for b in service.bodies(db, round_id) if b.short_name == "东山镇")
+        log = [e.detail for e in service.audit_entries(db, action="round_previous_unreadable")]
+    portal_book = county.get(f"/b/{body.id}/workbook").content
+    # The same body's workbook from the command line: same list, same last year's folder.
+    distribute(county_dir / "单位名单.csv", tmp_path / "分发", 2025, previous=county_dir / "2024")
+    cli_book = (tmp_path / "分发" / "东山镇人民政府2025年度报告填报表.xlsx").read_bytes()
+    from_portal = json.loads(report_to_json(read_report(portal_book, name="东山镇.xlsx")))
+    from_cli = json.loads(report_to_json(read_report(cli_book, name="东山镇.xlsx")))
+    assert from_portal["last_year"] == from_cli["last_year"] and from_portal["last_year"]["year"] == 2024
+    assert from_portal["requests"]["carried_over"] == from_cli["requests"]["carried_over"]
+    # The unreadable file of last year is said, not fatal; the Mac resource fork is no report.
+    assert len(log) == 1 and "坏文件.xlsx" in log[0]
+
+    # A bomb in the zip is refused and no round is made.
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("2024年/大.xlsx", b"\0" * (60 * 1024 * 1024))
+    with portal.session() as db:
+        before = len(service.rounds(db))
+    r = post(
+        county, "/county", "/county/rounds", data={"year": "2025"},
+        files={"orgs": ("单位名单.csv", orgs, "text/csv"), "previous_zip": ("炸弹.zip", bomb.getvalue(), "application/zip")},
+    )
+    assert r.status_code == 400 and "炸弹.zip" in r.text
+    with portal.session() as db:
+        assert len(service.rounds(db)) == before

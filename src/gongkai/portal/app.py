@@ -470,6 +470,10 @@ def round_create(ctx: Ctx) -> Response:
     except ValueError:
         raise PortalError("年度应为数字，截止日期应为“年-月-日”。") from None
     previous = int(ctx.text("previous_round_id")) if ctx.text("previous_round_id").isdigit() else None
+    last_year = _file(ctx, "previous_zip")
+    if previous is not None and last_year is not None:
+        raise PortalError("上年数据请二选一：选择上年报送年度，或上传上年填报表的压缩包。")
+    previous_reports = service.reports_in_zip(last_year[1], last_year[0]) if last_year else None
     import tempfile
 
     suffix = Path(got[0]).suffix.lower()
@@ -478,7 +482,10 @@ def round_create(ctx: Ctx) -> Response:
     with tempfile.TemporaryDirectory(prefix="gongkai-orgs-") as tmp:
         path = Path(tmp) / f"单位名单{suffix}"
         path.write_bytes(got[1])
-        rnd = service.create_round(ctx.db, ctx.actor, year=year, orgs=path, title=ctx.text("title"), deadline=deadline, previous_round_id=previous)
+        rnd = service.create_round(
+            ctx.db, ctx.actor, year=year, orgs=path, title=ctx.text("title"), deadline=deadline,
+            previous_round_id=previous, previous_reports=previous_reports,
+        )
     return ctx.redirect(f"/county/rounds/{rnd.id}")
 
 

@@ -24,13 +24,11 @@ import json
 import tempfile
 import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as safe_xml
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 from sqlalchemy import func, select
@@ -39,16 +37,18 @@ from sqlalchemy.orm import Session, defer
 from .. import format as fmt
 from ..batch import TABLE_PATHS, BatchResult, BodyResult, _figures, run_batch
 from ..checks import check_report
-from ..county import body_key, index_previous, prefill, read_orgs, workbook_name
+from ..county import REPORT_SUFFIXES, body_key, index_previous, prefill, read_orgs, workbook_name
 from ..docx_writer import render_docx
 from ..errors import GongkaiError
 from ..findings import Finding, has_errors, sort_findings
 from ..html.report import render_html
 from ..jsonio import report_to_json
 from ..model import Body, LastYear, Report
+from ..package import open_package
 from ..pdf import PdfError, convert_to_pdf
 from ..reading import read_report
 from ..rendering import safe_filename
+from ..sources import SourceLike, as_sources
 from ..workbook.writer import build_workbook
 from ..xlsx_text import append_row
 from . import security
@@ -257,17 +257,23 @@ def create_round(
     title: str = "",
     deadline: dt.date | None = None,
     previous_round_id: int | None = None,
-    previous_folder: Path | None = None,
+    previous_reports: str | Path | Iterable[SourceLike] | None = None,
 ) -> Round:
     """A 报送年度 round from a 单位名单 (.xlsx/.csv, read as ``gongkai init --orgs`` reads it).
 
     Last year's facts come from ``previous_round_id`` (each body's accepted, else latest
-    submitted, else latest upload) or ``previous_folder`` (as ``init --previous``)."""
+    submitted, else latest upload) or ``previous_reports``: last year's workbooks as a folder
+    or as sources (paths, ``(name, bytes)``), read exactly as ``init --orgs --previous`` reads
+    them. Last year's files that cannot be read are noted in the audit log."""
     _admin(actor)
     rows = read_orgs(orgs, year)
     last_by_key: Callable[[Body], LastYear | None]
-    if previous_folder is not None:
-        index = index_previous(previous_folder)
+    problems: list[str] = []
+    if previous_reports is not None:
+        index = index_previous(
+            previous_reports if isinstance(previous_reports, (str, Path)) else as_sources(previous_reports)
+        )
+        problems = index.problems
         last_by_key = index.get
     elif previous_round_id is not None:
         last_by_key = _previous_round_index(db, _round(db, previous_round_id))
@@ -286,8 +292,32 @@ def create_round(
     for row in rows:
         _new_body(db, actor, rnd, row.body, last_by_key(row.body))
     audit(db, actor, "round_create", f"{rnd.title}：{len(rows)} 个单位（名单 {orgs.name}）")
+    for problem in problems:
+        audit(db, actor, "round_previous_unreadable", f"{rnd.title}：上年文件 {problem}")
     db.commit()
     return rnd
+
+
+def reports_in_zip(data: bytes, name: str) -> list[tuple[str, bytes]]:
+    """Last year's workbooks (.xlsx, .json) from a .zip the county uploads (its 上年 folder,
+    compressed), through the same guard as every package: a zip bomb is refused, not inflated.
+    Each workbook is then read, guard and all, like any other."""
+    if not data.startswith(b"PK"):
+        raise PortalError(f"{name} 不是 .zip 压缩文件：请把上年各单位的填报表放在一个文件夹中，压缩成 .zip 后上传。")
+    try:
+        package = open_package(data, name, resave="请重新压缩上年的填报表文件夹后再上传。")
+    except GongkaiError as exc:
+        raise PortalError(str(exc)) from exc
+    found = [
+        (member.rsplit("/", 1)[-1], content)
+        for member, content in sorted(package.members.items())
+        if Path(member).suffix.lower() in REPORT_SUFFIXES
+        and not Path(member).name.startswith(("~$", "."))
+        and "__MACOSX" not in member
+    ]
+    if not found:
+        raise PortalError(f"{name} 中没有填报表（.xlsx 或 .json）。")
+    return found
 
 
 def _previous_round_index(db: Session, previous: Round) -> Callable[[Body], LastYear | None]:
@@ -414,14 +444,14 @@ def _save(wb: Workbook) -> bytes:
 
 
 def _custom_properties(data: bytes) -> dict[str, str]:
-    """The custom document properties of an .xlsx (read after the library's reader has
-    accepted the file, so its bomb guard has run)."""
+    """The custom document properties of an .xlsx, read through the library's package guard
+    like every other part (one safe way to open a package)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            if "docProps/custom.xml" not in z.namelist() or z.getinfo("docProps/custom.xml").file_size > 1 << 20:
-                return {}
-            root: Element = safe_xml.fromstring(z.read("docProps/custom.xml"))
-    except Exception:
+        package = open_package(data, "上传的文件")
+        if "docProps/custom.xml" not in package:
+            return {}
+        root = package.xml("docProps/custom.xml")
+    except GongkaiError:
         return {}
     props = {}
     for prop in root:
