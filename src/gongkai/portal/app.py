@@ -312,6 +312,7 @@ def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: st
         if f.path:
             marked.setdefault(f.path, i)
     returned = service.latest_review(ctx.db, body.id)
+    submissions = service.submissions(ctx.db, body.id)
     response = ctx.render(
         "body.html",
         status,
@@ -330,8 +331,8 @@ def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: st
         review=returned,
         review_cells=json.loads(returned.cells_json) if returned else [],
         reviews=service.reviews(ctx.db, body.id),
-        submissions=service.submissions(ctx.db, body.id),
-        explanations={s.id: json.loads(s.explanations_json) for s in service.submissions(ctx.db, body.id)},
+        submissions=submissions,
+        explanations={s.id: json.loads(s.explanations_json) for s in submissions},
         account=service.account_of(ctx.db, body.id),
         changed=changed,
         seen=seen,
