@@ -109,6 +109,31 @@ def test_county_totals_are_the_sum_of_the_counted_bodies(tmp_path, county):
     assert result.totals()["requests.new.total"] == sum(r.request("new", "total") for r in reports)
 
 
+def test_a_report_that_cannot_be_written_is_listed_and_the_rest_are_rendered(tmp_path, county, monkeypatch):
+    # Reports are flushed to disk by a thread while the next one renders: a failed write must
+    # still land on its own body, after the files before it and before the files after it.
+    import itertools
+
+    import gongkai.atomic
+
+    real_fsync = gongkai.atomic.os.fsync
+    calls = itertools.count()
+
+    def fsync(fd: int) -> None:
+        if next(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(gongkai.atomic.os, "fsync", fsync)
+    result = run_batch(county[0].parent, tmp_path / "out", jobs=1)
+    assert [r.status for r in result.results] == ["rendered", "rendered", "refused", "rendered", "rendered"]
+    failed = result.results[2]
+    assert failed.output is None and "生成失败" in failed.message and "No space left" in failed.message
+    assert failed.source.name == county[2].name
+    assert len(list((tmp_path / "out").glob("*.docx"))) == 4
+    assert not list((tmp_path / "out").glob(".gongkai-staging-*"))
+
+
 def test_unsafe_body_names_make_safe_file_names(tmp_path):
     report = synthetic.make_report(0)
     report.body.name = "../../逃逸/镇人民政府"

@@ -13,11 +13,12 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from .atomic import write_bytes_atomic
 from .checks import check_report
 from .county import PreviousIndex, body_key, folder_sources, index_previous
 from .docx_writer import get_renderer, validate_template
@@ -51,35 +52,86 @@ def _init_worker(settings: _Settings) -> None:
     get_renderer(settings.template)  # prepare the template once per process
 
 
-def _process(task: tuple[int, ReportSource]) -> BodyResult:
+@dataclass
+class _Write:
+    """A rendered report whose file a writer thread is putting on disk."""
+
+    result: BodyResult
+    report: Report
+    done: Future[Path]
+
+
+def _pipeline(tasks: Iterable[tuple[int, ReportSource]]) -> Iterator[BodyResult]:
+    """Process ``tasks`` in order, yielding each result once its report is safely on disk.
+
+    A report's file is written (and flushed to disk, see :func:`write_bytes_atomic`) by a
+    thread while the next report is read, checked and rendered: the flush is a wait on the
+    disk, about 2 ms a report, that the worker's core otherwise sat idle through.
+    """
+    pending: _Write | None = None
+    with ThreadPoolExecutor(1) as writer:
+        for task in tasks:
+            result, write = _start(task, writer)
+            if pending is not None:
+                yield _finish(pending)
+                pending = None
+            if write is None:
+                yield result
+            else:
+                pending = write
+        if pending is not None:
+            yield _finish(pending)
+
+
+def _process_chunk(tasks: list[tuple[int, ReportSource]]) -> list[BodyResult]:
+    return list(_pipeline(tasks))
+
+
+def _start(task: tuple[int, ReportSource], writer: ThreadPoolExecutor) -> tuple[BodyResult, _Write | None]:
+    """Read, check and render one report; its file is left to ``writer``."""
     number, source = task
     settings = _settings
     assert settings is not None
     try:
         report = source.read()
     except GongkaiError as exc:
-        return BodyResult(source.display, "unreadable", message=str(exc))
+        return BodyResult(source.display, "unreadable", message=str(exc)), None
     result = BodyResult(source.display, "refused", body=report.body, figures=_figures(report), posts=report.channels.total())
     if settings.year is not None and report.body.year != settings.year:
         result.status = "wrong_year"
         result.message = f"报告年度为 {report.body.year} 年，本批次为 {settings.year} 年。"
-        return result
+        return result, None
     if settings.previous is not None and (last := settings.previous.get(report.body)) is not None:
         report.last_year = last
     result.findings = check_report(report)
     blocking = any(f.rule in UNFORCEABLE_RULES for f in result.findings)
     if blocking or (has_errors(result.findings) and not settings.force):
         result.message = f"有 {result.errors} 个错误，未生成报告。"
-        return result
-    result.staged = settings.staging / f"{number:06d}.docx"
+        return result, None
+    renderer = get_renderer(settings.template)
     try:
-        get_renderer(settings.template).render(report, result.staged)
+        staged = renderer.check_output(settings.staging / f"{number:06d}.docx")
+        data = renderer.render_bytes(report)
+    except GongkaiError as exc:
+        result.message = f"生成失败：{exc}"
+        return result, None
+    result.staged = staged
+    return result, _Write(result, report, writer.submit(write_bytes_atomic, staged, data))
+
+
+def _finish(write: _Write) -> BodyResult:
+    result, settings = write.result, _settings
+    assert settings is not None and result.staged is not None
+    try:
+        write.done.result()
     except GongkaiError as exc:
         result.staged = None
         result.message = f"生成失败：{exc}"
         return result
     result.status = "rendered"
-    result.extras, result.extra_errors = write_extras(report, result.staged, pdf=settings.pdf, html=settings.html)
+    result.extras, result.extra_errors = write_extras(
+        write.report, result.staged, pdf=settings.pdf, html=settings.html
+    )
     return result
 
 
@@ -175,13 +227,16 @@ def _run(sources: list[ReportSource], settings: _Settings, jobs: int | None) -> 
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
     if jobs == 1:
         _init_worker(settings)
-        yield from map(_process, tasks)
+        yield from _pipeline(tasks)
         return
+    # Small chunks: a last chunk of a dozen reports would leave the other worker idle at the end.
+    size = max(1, min(8, len(tasks) // (jobs * 16) or 1))
+    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     # Results come back in input order whatever the number of workers: output is
-    # deterministic, and the progress bar still moves as each finishes in turn.
+    # deterministic, and the progress bar still moves as each chunk finishes in turn.
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
-        # Small chunks: a last chunk of a dozen reports would leave the other worker idle at the end.
-        yield from pool.map(_process, tasks, chunksize=max(1, min(8, len(tasks) // (jobs * 16) or 1)))
+        for results in pool.map(_process_chunk, chunks):
+            yield from results
 
 
 def _settle_year(batch: BatchResult) -> None:

@@ -361,13 +361,18 @@ class DocxRenderer:
         return self.render_context(build_context(report), out)
 
     def render_context(self, context: Mapping[str, Any], out: Path) -> Path:
+        out = self.check_output(out)
+        write_bytes_atomic(out, self.render_context_bytes(context))
+        return out
+
+    def check_output(self, out: Path) -> Path:
+        """``out`` as a path a report may be written to: neither a folder nor the template."""
         out = Path(out)
         if out.exists() and out.is_dir():
             raise OutputError(f"输出路径 {out} 是一个目录，请给出 .docx 文件名。")
         with contextlib.suppress(OSError):
             if out.exists() and out.samefile(self.template_path):
                 raise OutputError(f"输出文件 {out} 就是模板本身，不能覆盖模板。请换一个输出文件名。")
-        write_bytes_atomic(out, self.render_context_bytes(context))
         return out
 
 
