@@ -9,6 +9,7 @@ flat however many bodies a province runs.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from collections import Counter
@@ -234,9 +235,15 @@ def _run(sources: list[ReportSource], settings: _Settings, jobs: int | None) -> 
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     # Results come back in input order whatever the number of workers: output is
     # deterministic, and the progress bar still moves as each chunk finishes in turn.
-    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
-        for results in pool.map(_process_chunk, chunks):
-            yield from results
+    # What was imported before the fork is left out of every collection: a worker's collector
+    # would otherwise walk (and so copy) all of the parent's objects.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+            for results in pool.map(_process_chunk, chunks):
+                yield from results
+    finally:
+        gc.unfreeze()
 
 
 def _settle_year(batch: BatchResult) -> None:
