@@ -55,6 +55,27 @@ def test_busy_report_is_busy() -> None:
     assert report.proactive.normative_documents.in_force == 12
 
 
+def test_request_table_is_every_printed_cell_and_follows_edits() -> None:
+    # The one-pass table 三 must print what request() prints for each cell, whether （七）总计
+    # is declared or left to be added up, and a later edit must show in the next table.
+    report = clean_busy_report()
+
+    def cells() -> dict[str, dict[str, int]]:
+        return {r.key: {c.key: report.request(r.key, c.key) for c in fmt.REQUEST_COLUMNS} for r in fmt.REQUEST_ROWS}
+
+    for declared in (None, 7):
+        for col in fmt.REQUEST_COLUMNS:
+            setattr(report.requests.results_total, col.key, declared)
+        report.requests.results_total.research = None  # one computed cell beside declared ones
+        table = report.request_table()
+        assert table == cells()
+        assert list(table) == [r.key for r in fmt.REQUEST_ROWS]
+        assert all(list(row) == [c.key for c in fmt.REQUEST_COLUMNS] for row in table.values())
+    before = report.request_table()["results_total"]["research"]
+    report.requests.granted.research += 5
+    assert report.request_table()["results_total"]["research"] == before + 5
+
+
 # --- reader findings, R0-3 --------------------------------------------------------------
 
 

@@ -117,10 +117,7 @@ def _table2(report: Report) -> dict[str, Any]:
 
 
 def _table3(report: Report) -> dict[str, dict[str, str]]:
-    return {
-        row.key: {col.key: str(report.request(row.key, col.key)) for col in fmt.REQUEST_COLUMNS}
-        for row in fmt.REQUEST_ROWS
-    }
+    return {row: {col: str(value) for col, value in cells.items()} for row, cells in report.request_table().items()}
 
 
 def _table4(report: Report) -> dict[str, dict[str, str]]:

@@ -124,6 +124,27 @@ def request_value(requests: Any, row: str, column: str) -> int:
     return sum(getattr(requests, key).value(column) for key in fmt.RESULT_ROW_KEYS)
 
 
+def request_table(requests: Any) -> dict[str, dict[str, int]]:
+    """Every number table 三 prints, by row and column: :func:`request_value` of each cell,
+    computed in one pass (（七）总计 adds up the 21 result rows once, not once a cell)."""
+    rows = {
+        row.key: {c.key: getattr(requests, row.key).value(c.key) for c in fmt.REQUEST_COLUMNS}
+        for row in fmt.REQUEST_ROWS
+        if row.kind != "results_total"
+    }
+    declared = requests.results_total
+    totals: dict[str, int] = {}
+    for c in fmt.REQUEST_PART_COLUMNS:
+        value = getattr(declared, c.key)
+        totals[c.key] = value if value is not None else sum(rows[key][c.key] for key in fmt.RESULT_ROW_KEYS)
+    value = declared.total
+    totals["total"] = value if value is not None else sum(totals[c.key] for c in fmt.REQUEST_PART_COLUMNS)
+    return {
+        row.key: rows[row.key] if row.kind != "results_total" else {c.key: totals[c.key] for c in fmt.REQUEST_COLUMNS}
+        for row in fmt.REQUEST_ROWS
+    }
+
+
 # --- table 四 ---------------------------------------------------------------------------
 
 AppealCounts = _counted_row(
@@ -324,6 +345,10 @@ class Report(_Model):
 
     def request(self, row: str, column: str) -> int:
         return request_value(self.requests, row, column)
+
+    def request_table(self) -> dict[str, dict[str, int]]:
+        """Table 三 as printed (see :func:`request_table`); computed afresh at each call."""
+        return request_table(self.requests)
 
     def previous_year(self, previous: Report | None = None) -> LastYear | None:
         """Last year's facts: from last year's report when given, else those carried in."""
