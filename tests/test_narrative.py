@@ -8,10 +8,13 @@ import pytest
 
 from gongkai.checks.textfigures import (
     appeal_figures,
+    clauses,
     counts,
     opening_years,
     parse_chinese_number,
     request_figures,
+    sentences,
+    shared_parsing,
     stated_fee_yuan,
     stated_part_counts,
     stated_sums,
@@ -252,3 +255,21 @@ def test_more_real_phrasings_of_application_figures() -> None:
     assert kinds_and_values(
         request_figures("共收到政府信息公开申请0件次。", 2025, in_requests_section=True)
     ) == [("received", 0)]
+
+
+def test_shared_parsing_gives_the_same_answers_and_hands_out_fresh_lists() -> None:
+    # Within shared_parsing a text is parsed once for every rule: the answers must be those
+    # parsed afresh, and a rule changing the list it got must not change what the next one gets.
+    text = "本年度收到申请 １２ 件（其中，网上申请5件；信函申请7件），办结12件。\n上年结转0件。"
+    alone = [request_figures(text, 2025, in_requests_section=True), stated_sums(text), sentences(text)]
+    with shared_parsing():
+        for _ in range(2):
+            shared = [request_figures(text, 2025, in_requests_section=True), stated_sums(text), sentences(text)]
+            assert shared == alone
+        got = sentences(text)
+        got.clear()
+        assert sentences(text) == alone[2]
+        first = sentences(text)[0]
+        parts = clauses(first)
+        parts.append("x")
+        assert clauses(first) == parts[:-1]

@@ -31,6 +31,7 @@ from .textfigures import (
     mentions_fee,
     opening_years,
     request_figures,
+    shared_parsing,
     stated_fee_yuan,
     stated_part_counts,
     stated_sums,
@@ -57,7 +58,13 @@ _STRUCTURE_PATHS: tuple[str, ...] = ("preamble.text", "overview.intro")
 def check_narrative(report: Report) -> list[Finding]:
     texts = {path: narrative_text(report, path) for path in NARRATIVE_FIELDS}
     texts = {path: text for path, text in texts.items() if text.strip()}
-    findings = [
+    with shared_parsing():
+        findings = _narrative_findings(report, texts)
+    return _unique(findings)
+
+
+def _narrative_findings(report: Report, texts: dict[str, str]) -> list[Finding]:
+    return [
         *check_year(report, texts),
         *check_request_figures(report, texts),
         *check_no_applications(report, texts),
@@ -70,7 +77,6 @@ def check_narrative(report: Report) -> list[Finding]:
         *check_table_two_figures(report, texts),
         *check_requests_balance(report, texts),
     ]
-    return _unique(findings)
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -10,9 +10,52 @@ another year.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import wraps
+from typing import TypeVar
+
+_T = TypeVar("_T")
+
+# --- shared parsing -----------------------------------------------------------------------
+
+# Every rule reads the same few texts: inside shared_parsing() a text is normalised, split and
+# masked once, not once a rule. The memo maps (function, text) to a result that depends on
+# the text alone (an immutable str), so it can never be stale; it lives for one with-block.
+_memo: dict[tuple[str, str], object] | None = None
+
+
+@contextmanager
+def shared_parsing() -> Iterator[None]:
+    """Within the block, the text parsing below is done once per distinct text."""
+    global _memo
+    outer = _memo
+    if outer is None:
+        _memo = {}
+    try:
+        yield
+    finally:
+        _memo = outer
+
+
+def _per_text(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+    name = fn.__qualname__
+
+    @wraps(fn)
+    def memoised(text: str) -> _T:
+        memo = _memo
+        if memo is None:
+            return fn(text)
+        key = (name, text)
+        try:
+            return memo[key]  # type: ignore[return-value]
+        except KeyError:
+            result = memo[key] = fn(text)
+            return result
+
+    return memoised
 
 # --- normalisation ----------------------------------------------------------------------
 
@@ -21,6 +64,7 @@ from decimal import Decimal
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
+@_per_text
 def normalise(text: str) -> str:
     """Text with half-width digits and no white space inside a line."""
     text = text.translate(_WIDE_DIGITS).replace("\r\n", "\n").replace("\r", "\n")
@@ -29,7 +73,12 @@ def normalise(text: str) -> str:
 
 
 def paragraphs(text: str) -> list[str]:
-    return [p for p in normalise(text).split("\n") if p]
+    return list(_paragraphs(text))
+
+
+@_per_text
+def _paragraphs(text: str) -> tuple[str, ...]:
+    return tuple(p for p in normalise(text).split("\n") if p)
 
 
 _SENTENCE_END = "。！？!?\n"
@@ -38,7 +87,12 @@ _CLAUSE_END = "，,；;：:"
 
 
 def sentences(text: str) -> list[str]:
-    return [s for s in re.split(f"[{_SENTENCE_END}]", normalise(text)) if s]
+    return list(_sentences(text))
+
+
+@_per_text
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(s for s in re.split(f"[{_SENTENCE_END}]", normalise(text)) if s)
 
 
 def clauses(sentence: str) -> list[str]:
@@ -46,6 +100,11 @@ def clauses(sentence: str) -> list[str]:
 
     "部分公开（区分处理的，只计这一情形）1件" is one clause: the bracket names the part.
     """
+    return list(_clauses(sentence))
+
+
+@_per_text
+def _clauses(sentence: str) -> tuple[str, ...]:
     masked = mask_brackets(sentence)
     found, start = [], 0
     for i, ch in enumerate(masked):
@@ -53,7 +112,7 @@ def clauses(sentence: str) -> list[str]:
             found.append(sentence[start:i])
             start = i + 1
     found.append(sentence[start:])
-    return [c for c in found if c]
+    return tuple(c for c in found if c)
 
 
 _OPEN, _CLOSE = "（(", "）)"
@@ -78,6 +137,7 @@ def bracket_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@_per_text
 def mask_brackets(text: str) -> str:
     """``text`` with clause punctuation inside brackets replaced (same length, same positions)."""
     chars = list(text)
