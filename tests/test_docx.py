@@ -457,6 +457,12 @@ def test_broken_templates(tmp_path: Path) -> None:
     with pytest.raises(TemplateError, match="nosuchfilter"):
         validate_template(_custom_template(tmp_path / "filter.docx", "{{ year | nosuchfilter }}"))
 
+    # A template that prints raw markup renders broken XML: refused, naming the part.
+    markup = _custom_template(tmp_path / "markup.docx", "第一段", "中文{{ '<w:p>' | safe }}尾")
+    with pytest.raises(TemplateError) as info:
+        validate_template(markup)
+    assert "正文渲染后不是有效的 Word 文档结构" in str(info.value) and "line" in str(info.value)
+
     # Sandboxed: a shared template cannot reach Python internals.
     with pytest.raises(TemplateError, match="unsafe"):
         validate_template(_custom_template(tmp_path / "escape.docx", "{{ title.__class__.__mro__ }}"))

@@ -45,6 +45,7 @@ TEMPLATE_NAME = "report.docx"
 _REPO_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / TEMPLATE_NAME
 _HINT = "（可用变量见 gongkai template export 导出的默认模板）"
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_XML_DECLARATION_BYTES = _XML_DECLARATION.encode("utf-8")
 
 # Relationship types of the parts docxtpl renders besides the main document.
 _LISTING_CHARS = re.compile("[\n\t\a\f]")
@@ -88,6 +89,27 @@ def export_template(directory: Path, *, name: str = TEMPLATE_NAME, overwrite: bo
 
 
 # --- the prepared template ---------------------------------------------------------------------
+
+
+class _NoTree:
+    """A parser target that keeps nothing: a rendered part is only checked, not used."""
+
+    def close(self) -> None:
+        return None
+
+
+def _check_well_formed(data: bytes, xml: str) -> None:
+    """Raise XMLSyntaxError unless ``data`` (``xml`` as UTF-8) is well-formed XML.
+
+    Parsing the bytes into no tree costs a fifth of building a tree from the str, a sixth of
+    a render. On an error the str is parsed as before, so the message (columns counted in
+    characters) is what it always was.
+    """
+    try:
+        etree.fromstring(data, etree.XMLParser(target=_NoTree()))
+    except etree.XMLSyntaxError:
+        etree.fromstring(xml)
+        raise
 
 
 @dataclass(frozen=True)
@@ -278,8 +300,9 @@ class _PreparedTemplate:
                 # these characters (paragraphs are split, lines cleaned), so only a custom
                 # template that prints such text pays for it.
                 xml = self._docxtpl.resolve_listing(xml)
+            data = xml.encode("utf-8")
             try:
-                tree = etree.fromstring(xml)
+                _check_well_formed(data, xml)
             except etree.XMLSyntaxError as exc:
                 raise TemplateError(
                     f"模板 {self.display} 的{part.label}渲染后不是有效的 Word 文档结构（{exc}）。"
@@ -287,8 +310,8 @@ class _PreparedTemplate:
                 ) from exc
             if part.fix_tables:
                 tree = self._docxtpl.fix_tables(xml)
-                xml = etree.tostring(tree, encoding="unicode")
-            rendered[part.name] = (_XML_DECLARATION + xml).encode("utf-8")
+                data = etree.tostring(tree, encoding="unicode").encode("utf-8")
+            rendered[part.name] = _XML_DECLARATION_BYTES + data
         out = io.BytesIO(self._static_zip)
         with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
             for info, _ in self._members:
