@@ -427,6 +427,16 @@ def test_custom_template_renders(tmp_path: Path) -> None:
     assert texts[-1] == "新收615件，复议206件，收费24252.311082万元"
 
 
+def test_custom_template_printing_line_breaks_and_tabs_gets_word_breaks_and_tabs(tmp_path: Path) -> None:
+    # gongkai's own context never holds these characters, but a custom template may print them:
+    # docxtpl's listing pass must still turn them into a Word line break and a tab.
+    template = _custom_template(tmp_path / "t.docx", "{{ '甲\\n乙\\t丙' }}", "{{ title }}")
+    out = render_docx(busy_report(), tmp_path / "r.docx", template=template)
+    body = zipfile.ZipFile(out).read("word/document.xml").decode("utf-8")
+    assert "<w:br/>" in body and "<w:tab/>" in body
+    assert docx.Document(str(out)).paragraphs[0].text == "甲\n乙\t丙"
+
+
 def test_unknown_variable_is_named(tmp_path: Path) -> None:
     template = _custom_template(tmp_path / "t.docx", "{{ foo }}", "{{ t3.new.naturl_person }}", "{{ title }}")
     with pytest.raises(TemplateError) as info:
