@@ -166,16 +166,18 @@ def own_names(report: Report) -> tuple[str, ...]:
     return tuple(n for n in names if n and (len(n) >= 3 or n in given))
 
 
-def _request_figures(report: Report, path: str, text: str) -> list[Figure]:
+def _request_figures(report: Report, path: str, text: str, names: tuple[str, ...]) -> list[Figure]:
+    """The text's request figures; ``names`` is :func:`own_names`, worked out once per rule."""
     return request_figures(
-        text, report.body.year, in_requests_section=path == REQUESTS_ASPECT_PATH, own_names=own_names(report)
+        text, report.body.year, in_requests_section=path == REQUESTS_ASPECT_PATH, own_names=names
     )
 
 
 def check_request_figures(report: Report, texts: dict[str, str]) -> list[Finding]:
     findings = []
+    names = own_names(report)
     for path, text in texts.items():
-        for figure in _request_figures(report, path, text):
+        for figure in _request_figures(report, path, text, names):
             found = _request_figure_finding(report, path, figure)
             if found is not None:
                 findings.append(found)
@@ -425,8 +427,9 @@ def check_table_two_figures(report: Report, texts: dict[str, str]) -> list[Findi
     """RN-12: the text's figures for documents and decisions agree with table 二."""
     findings = []
     unprinted = report.provenance.unprinted
+    names = own_names(report)
     for path, text in texts.items():
-        for figure in table_two_figures(text, report.body.year, own_names(report)):
+        for figure in table_two_figures(text, report.body.year, names):
             if figure.kind in unprinted:
                 continue  # the table never printed that cell: nothing to compare with
             _, row, *rest = figure.kind.split(".")
@@ -467,9 +470,10 @@ def check_requests_balance(report: Report, texts: dict[str, str]) -> list[Findin
     if not any(f"requests.{row}.total" in unprinted for row in _BALANCE_ROWS):
         return []
     findings = []
+    names = own_names(report)
     for path, text in texts.items():
         stated: dict[str, Figure] = {}
-        for figure in _request_figures(report, path, text):
+        for figure in _request_figures(report, path, text, names):
             stated.setdefault(figure.kind, figure)
         found = _balance_finding(report, path, text, stated)
         if found is not None:
