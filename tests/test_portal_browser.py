@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from selenium import webdriver  # a test dependency (.[test]): never skipped for want of it
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -93,8 +93,23 @@ def _navigate(driver: WebDriver, action: Callable[[], object]) -> None:
     """Do something that loads a new page (click a submit button) and wait for the new page."""
     old = driver.find_element(By.TAG_NAME, "html")
     action()
-    _wait(driver, EC.staleness_of(old))
+    _wait(driver, _gone(old))
     _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _gone(element: WebElement) -> Callable[[WebDriver], bool]:
+    """The old page's element has left the document. Besides the stale-element error, Chromium
+    sometimes answers a node of the page being replaced with "Node with given id does not
+    belong to the document": that too means the old page is gone."""
+
+    def check(_: WebDriver) -> bool:
+        try:
+            element.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    return check
 
 
 def _click(driver: WebDriver, element_id: str) -> None:
