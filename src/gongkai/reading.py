@@ -11,8 +11,9 @@ from .model import Report
 from .workbook import read_workbook
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et")
-# Published reports (Word, portal page, PDF with a text layer, copied text): gongkai.published.
-PUBLISHED_SUFFIXES = (".docx", ".html", ".htm", ".pdf", ".txt")
+# Published reports (copied text, Word, portal page, PDF with a text layer): gongkai.published,
+# which takes this one list rather than keeping its own.
+PUBLISHED_SUFFIXES = (".txt", ".docx", ".html", ".htm", ".pdf")
 
 
 def read_report(source: str | Path | bytes, name: str | None = None) -> Report:

@@ -16,11 +16,10 @@ from pathlib import Path
 
 from ..errors import UnreadableInputError
 from ..model import LastYear, Report
+from ..reading import PUBLISHED_SUFFIXES
 from .blocks import Block, Paragraph, Table
 from .core import read_blocks
 from .sink import DEVIATIONS
-
-PUBLISHED_SUFFIXES = (".txt", ".docx", ".html", ".htm", ".pdf")
 
 __all__ = [
     "DEVIATIONS",
