@@ -646,7 +646,7 @@ def report_file(db: Session, actor: Actor, body_id: int, version_id: int, kind: 
     row, version = version_for(db, actor, body_id, version_id)
     if kind not in (".docx", ".pdf"):
         raise NotFound()
-    if version.errors and kind:
+    if version.errors:
         raise PortalError("该版本有错误，不生成报告。请改正后重新上传。", 409)
     report = _reread(db, version)
     name = f"{safe_filename(report.title)}{kind}"
