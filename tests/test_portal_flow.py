@@ -58,6 +58,8 @@ def test_body_files_county_returns_and_accepts(app, world, tmp_path, portal) -> 
     assert "R2-1" in page.text and "二、主动公开!B5" in page.text
     assert 'data-path="proactive.regulations.issued" class="num flagged error"><a href="#finding-0"' in page.text
     assert 'id="submit-form"' not in page.text  # errors: no submitting
+    refused = filer.get(r.headers["location"].split("#")[0] + "/report.docx")
+    assert refused.status_code == 409 and "有错误" in refused.text  # and no Word report of it
 
     # The fixed file, warnings explained, 签发 and a stamped PDF: submitted and locked.
     r = _upload(filer, world, "东山镇", sample_bytes("东山镇"))
