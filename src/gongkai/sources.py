@@ -13,7 +13,7 @@ from pathlib import Path, PurePath, PurePosixPath
 from typing import Union
 
 from .errors import UnreadableInputError
-from .model import Report
+from .model import Body, Report
 from .reading import read_report
 
 
@@ -23,11 +23,15 @@ class ReportSource:
 
     The name is what the summary, the check report and every message show, and its suffix
     (.xlsx, .json, .docx, …) chooses the reader, exactly as a file of that name would.
+    ``body``, when given, is who the report is by as the caller's own record has it (the
+    portal's roster): it replaces whatever the file names, so a file cannot pass itself off
+    as another body's report.
     """
 
     name: str
     data: bytes | None = None
     path: Path | None = None
+    body: Body | None = None
 
     def __post_init__(self) -> None:
         if (self.data is None) == (self.path is None):
@@ -62,9 +66,13 @@ class ReportSource:
     def read(self) -> Report:
         """Read the report as :func:`gongkai.read_report` reads a file of this name."""
         if self.path is not None:
-            return read_report(self.path)
-        assert self.data is not None
-        return read_report(self.data, name=self.name)
+            report = read_report(self.path)
+        else:
+            assert self.data is not None
+            report = read_report(self.data, name=self.name)
+        if self.body is not None:
+            report.body = self.body.model_copy()
+        return report
 
 
 SourceLike = Union[ReportSource, str, Path, tuple[str, bytes]]  # noqa: UP007 - a runtime alias on 3.10
