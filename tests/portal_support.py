@@ -4,6 +4,7 @@ GONGKAI_TEST_DATABASE_URL is set), a movable clock, a seeded round and logged-in
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import uuid
@@ -161,3 +162,24 @@ def user_of(portal, username: str) -> User:  # type: ignore[no-untyped-def]
         from sqlalchemy import select
 
         return db.scalar(select(User).where(User.username == username))
+
+
+def pdf_bytes(extra_catalog: str = "") -> bytes:
+    """A one-page PDF (a stand-in for a stamped scan) with a correct cross-reference table; ``extra_catalog`` goes into the catalog."""
+    objects = [
+        f"<< /Type /Catalog /Pages 2 0 R {extra_catalog} >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n{body}\nendobj\n".encode())
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()

@@ -12,7 +12,6 @@ import io
 import os
 import random
 import struct
-import time
 import zlib
 from collections.abc import Collection
 
@@ -380,11 +379,10 @@ def test_size_limit():
 # --- hostile structure: bounded work, no loops ---------------------------------------
 
 
-def _quick(data: bytes, seconds: float = 5.0) -> str | None:
-    start = time.perf_counter()
-    problem = stamped_pdf_problem(data, "x.pdf")
-    assert time.perf_counter() - start < seconds
-    return problem
+def _quick(data: bytes) -> str | None:
+    # Returning at all is the point: pdfminer alone never returns on these files. No clock is
+    # read (no timing asserts in tests); the bounds in the module make the work finite.
+    return stamped_pdf_problem(data, "x.pdf")
 
 
 def test_catalog_that_is_a_reference_to_itself():
@@ -454,18 +452,18 @@ def test_table_claiming_billions_of_entries():
 
 
 def test_deeply_nested_arrays():
-    assert _quick(document(extra={5: b"[" * 100_000 + b"]" * 100_000}), seconds=10) is None
+    assert _quick(document(extra={5: b"[" * 100_000 + b"]" * 100_000})) is None
 
 
 def test_parsing_is_bounded():
     # Tokens cost pdfminer some microseconds each: past the budget the file is refused.
     data = document(extra={5: b"[" + b"1 " * 600_000 + b"]"})
-    assert "结构异常复杂" in _quick(data, seconds=20)
+    assert "结构异常复杂" in _quick(data)
 
 
 def test_many_objects_are_refused_not_walked_forever():
     body = b"".join(b"%d 0 obj\n<< /A [1 2 3] >>\nendobj\n" % n for n in range(10, 120_000))
-    assert "结构异常复杂" in _quick(document(unlisted=body), seconds=20)
+    assert "结构异常复杂" in _quick(document(unlisted=body))
 
 
 def test_mangled_pdfs_never_raise():
@@ -488,13 +486,12 @@ def test_mangled_pdfs_never_raise():
         assert problem is None or "x.pdf" in problem
 
 
-# --- speed ---------------------------------------------------------------------------
+# --- a scan of realistic size ------------------------------------------------------------
 
 
-def test_five_megabyte_scan_is_checked_quickly():
-    # Random pixels do not compress: four pages of them make a file of about 5 MB.
+def test_five_megabyte_scan_is_accepted():
+    # Random pixels do not compress: four pages of them make a file of about 5 MB, whose image
+    # streams the check must pass over without decoding.
     data = scan_pdf(width=1000, height=1400, noise=True, pages=4)
     assert len(data) > 4_000_000
-    start = time.perf_counter()
     assert stamped_pdf_problem(data, "扫描.pdf") is None
-    assert time.perf_counter() - start < 1.0

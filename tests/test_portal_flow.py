@@ -18,6 +18,7 @@ from portal_support import (  # noqa: F401 - fixtures
     clock,
     db_url,
     filer_client,
+    pdf_bytes,
     portal,
     post,
     sample_bytes,
@@ -73,7 +74,7 @@ def test_body_files_county_returns_and_accepts(app, world, tmp_path, portal) -> 
     data.update({f"explain_{i}": "已核实" for i in warnings})
     bad_stamp = post(filer, f"/b/{body}", f"/b/{body}/submit", data, files={"stamped": ("盖章.pdf", b"not a pdf", "application/pdf")})
     assert bad_stamp.status_code == 415 and "PDF" in bad_stamp.text
-    r = post(filer, f"/b/{body}", f"/b/{body}/submit", data, files={"stamped": ("盖章.pdf", b"%PDF-1.4\n%stamped\n", "application/pdf")})
+    r = post(filer, f"/b/{body}", f"/b/{body}/submit", data, files={"stamped": ("盖章.pdf", pdf_bytes(), "application/pdf")})
     assert r.status_code == 303
     page = filer.get(f"/b/{body}")
     assert "已提交" in page.text and 'id="upload-form"' not in page.text

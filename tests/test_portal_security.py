@@ -27,6 +27,7 @@ from portal_support import (
     db_url,
     filer_client,
     login,
+    pdf_bytes,
     portal,
     post,
     sample_bytes,
@@ -107,15 +108,17 @@ def test_post_without_csrf_token_is_refused(app, world) -> None:  # type: ignore
 
 
 def test_five_failures_lock_the_account_for_fifteen_minutes(app, world, clock) -> None:  # type: ignore[no-untyped-def]
+    # A 填报人's account; the county's is slowed instead of locked (test_portal_attacks.py).
+    username, password = world.passwords["东山镇"]
     c = client_for(app)
     for _ in range(5):
-        assert "用户名或密码不正确" in login(c, "county", "wrong-password-1").text
-    locked = login(c, "county", ADMIN_PASSWORD)
+        assert "用户名或密码不正确" in login(c, username, "wrong-password-1").text
+    locked = login(c, username, password)
     assert locked.status_code == 200 and "gongkai-session" not in locked.headers.get("set-cookie", "")
     clock.advance(minutes=14)
-    assert login(c, "county", ADMIN_PASSWORD).status_code == 200
+    assert login(c, username, password).status_code == 200
     clock.advance(minutes=2)
-    assert login(c, "county", ADMIN_PASSWORD).status_code == 303
+    assert login(c, username, password).status_code == 303
 
 
 def test_message_does_not_reveal_whether_a_user_exists(app, world) -> None:  # type: ignore[no-untyped-def]
@@ -208,7 +211,7 @@ def test_every_route_as_the_wrong_body(app, world, portal) -> None:  # type: ign
         v = db.get(service.Version, version_id)
         ex = {f"explain_{i}": "已核实" for i, f in enumerate(service.findings_of(v)) if f.severity == "warning"}
     post(west, f"/b/{body}", f"/b/{body}/submit", {"version_id": str(version_id), "leader": "王", "signed_on": "2026-01-09", **ex},
-         files={"stamped": ("s.pdf", b"%PDF-1.7\n", "application/pdf")})
+         files={"stamped": ("s.pdf", pdf_bytes(), "application/pdf")})
     with portal.session() as db:
         submission_id = service.submissions(db, body)[0].id
     east = filer_client(app, world, "东山镇")
@@ -230,7 +233,7 @@ def test_every_route_as_the_wrong_body(app, world, portal) -> None:  # type: ign
     assert walked >= 22
     # The county can see it, and the right body can too.
     assert west.get(f"/b/{body}/v/{version_id}/file").content == sample_bytes("西山镇")
-    assert admin_client(app).get(f"/b/{body}/stamped/{submission_id}").content == b"%PDF-1.7\n"
+    assert admin_client(app).get(f"/b/{body}/stamped/{submission_id}").content == pdf_bytes()
     # A version id of another body under one's own body id: still 404.
     assert east.get(f"/b/{own}/v/{version_id}/file").status_code == 404
 

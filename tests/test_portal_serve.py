@@ -58,5 +58,8 @@ def test_demo_round_is_alive(tmp_path) -> None:
     c = client_for(app)
     admin = logins[0]
     r = c.post("/login", data={"username": admin.username, "password": admin.password, "csrf_token": csrf_of(c.get("/login").text)}, follow_redirects=False)
-    assert r.status_code == 303
+    assert r.headers["location"] == "/password"  # the printed password is changed first
+    new = "demo-Admin-pass-2025"
+    form = {"old_password": admin.password, "new_password": new, "new_password2": new, "csrf_token": csrf_of(c.get("/password").text)}
+    assert c.post("/password", data=form, follow_redirects=False).status_code == 303
     assert "<b>1</b>已通过" in c.get(f"/county/rounds/{this_year.id}").text

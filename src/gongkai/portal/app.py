@@ -8,14 +8,17 @@ sends nobody to the login page, sends a first login to the password change, and 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import logging
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
@@ -30,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import format as fmt
 from ..context import build_context
+from ..errors import GongkaiError
 from ..findings import SEVERITY_LABELS
 from ..html.tables import appeal_rows, proactive_rows, request_rows
 from . import security, service
@@ -37,6 +41,7 @@ from .db import AuditEntry, SessionRow, User, make_engine, session_factory, upgr
 from .service import Actor, NotFound, PortalError
 
 HERE = Path(__file__).parent
+log = logging.getLogger("gongkai.portal")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
@@ -53,6 +58,8 @@ class Settings:
     database_url: str
     max_upload: int = service.DEFAULT_MAX_UPLOAD
     clock: Callable[[], dt.datetime] = security.utcnow
+    body_quota: int = service.DEFAULT_BODY_QUOTA  # all files one body may store
+    body_timeout: float = 30.0  # seconds a request body may pause between two chunks
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -64,6 +71,7 @@ class Portal:
         self.engine = make_engine(settings.database_url)
         upgrade(self.engine)
         self.sessions: sessionmaker = session_factory(self.engine)
+        self.last_purge = dt.datetime.min
 
     def session(self) -> Session:
         return self.sessions()
@@ -152,11 +160,17 @@ def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None,
     portal: Portal = request.app.state.portal
     clock = portal.settings.clock
     with portal.session() as db:
+        if request.method == "HEAD":
+            # HEAD answers what GET would and changes nothing: the GET page runs, and what it
+            # would have written (a download's log line, 已下载) is rolled back.
+            db.commit = db.flush  # type: ignore[method-assign]
         found = security.load_session(db, request.cookies.get(session_cookie(request)), clock())
         session, user = found if found else (None, None)
         csrf = session.csrf if session else (request.cookies.get(csrf_cookie(request)) or secrets.token_urlsafe(32))
         ctx = Ctx(request, db, portal, Actor(user, address(request), clock), session, form, csrf)
         if request.method == "POST":
+            if not _same_origin(request):
+                return PlainTextResponse("请求来自其他网站，已拒绝。请在本系统的页面上操作。", status_code=403)
             given = form.get("csrf_token") if form is not None else None
             if not security.csrf_ok(csrf if (session or request.cookies.get(csrf_cookie(request))) else None, given if isinstance(given, str) else None):
                 return PlainTextResponse("请求缺少有效的安全令牌（CSRF），已拒绝。请刷新页面后重试。", status_code=403)
@@ -172,14 +186,27 @@ def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None,
             return fn(ctx)
         except NotFound:
             db.rollback()
+            if user is not None:  # another body's page, a county page, or an id that does not exist
+                service.audit(db, ctx.actor, "denied", f"{request.method} {request.url.path}", None)
+                db.commit()
             return ctx.render("error.html", 404, title="找不到", message="找不到该页面或文件。")
         except PortalError as exc:
             db.rollback()
             return ctx.render("error.html", exc.status, title="无法完成", message=str(exc))
+        except GongkaiError as exc:  # the library's refusal of a file (a roster, a zip): its own words
+            db.rollback()
+            return ctx.render("error.html", 422, title="无法完成", message=str(exc))
+
+
+def _same_origin(request: Request) -> bool:
+    """A POST's Origin, when the browser sends one, must be this site (beside the CSRF token)."""
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
 def download(name: str, data: bytes, media_type: str) -> Response:
     """A file download with an RFC 5987 UTF-8 file name (and an ASCII fallback)."""
+    name = service.upload_name(name)
     fallback = "".join(c if c.isascii() and c.isalnum() or c in "._-" else "_" for c in name) or "download"
     return Response(
         data,
@@ -193,11 +220,25 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MEDIA = {".xlsx": XLSX, ".json": "application/json", ".docx": DOCX, ".pdf": "application/pdf", ".zip": "application/zip"}
 
 
+_ID = re.compile(r"[0-9]{1,10}")
+_INDEX = re.compile(r"[0-9]{1,5}")  # a finding's number in a form field name (explain_3)
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; SQLite's rowids are larger, but no id here ever is
+
+
+def parse_id(value: object) -> int | None:
+    """An id as routes, forms and query strings give it: ASCII digits only (full-width ``１１``
+    or ``²`` are no alias of 11 or 2), at most :data:`MAX_ID`; else ``None``."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
 def _int(value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    number = parse_id(value)
+    if number is None:
+        raise NotFound()
+    return number
 
 
 def _file(ctx: Ctx, name: str) -> tuple[str, bytes] | None:
@@ -219,13 +260,15 @@ def login_page(ctx: Ctx) -> Response:
     username, password = ctx.text("username").strip(), ctx.text("password")
     now, where = ctx.actor.now(), ctx.actor.address
     target = ctx.text("next")
+    _purge(ctx.portal, ctx.db, now)
+    shown = service.clip(username, service.MAX_NAME)  # no account name is longer: never log more
     if security.is_locked(ctx.db, username, where, now):
         user = None
-        service.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", f"{username}（已锁定）")
+        service.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", f"{shown}（已锁定或需等待）")
     else:
         user = security.authenticate(ctx.db, username, password, where, now)
         if user is None:
-            service.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", username[:100])
+            service.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", shown)
     if user is None:
         ctx.db.commit()
         return ctx.render("login.html", 200, title="登录", message=LOGIN_FAILED, next=target)
@@ -242,6 +285,16 @@ def login_page(ctx: Ctx) -> Response:
     response = ctx.redirect(target)
     _set_cookie(ctx.request, response, session_cookie(ctx.request), token)
     return response
+
+
+PURGE_EVERY = dt.timedelta(minutes=5)
+
+
+def _purge(portal: Portal, db: Session, now: dt.datetime) -> None:
+    """Expired sessions and stale login failures go, at most once in a few minutes."""
+    if now - portal.last_purge >= PURGE_EVERY:
+        security.purge_expired(db, now)
+        portal.last_purge = now
 
 
 @handler()
@@ -262,11 +315,13 @@ def password_page(ctx: Ctx) -> Response:
     if new != ctx.text("new_password2"):
         return ctx.render("password.html", 400, title="修改密码", message="两次输入的新密码不一致。")
     try:
-        service.change_password(ctx.db, ctx.actor, ctx.text("old_password"), new)
+        token = service.change_password(ctx.db, ctx.actor, ctx.text("old_password"), new)
     except PortalError as exc:
         ctx.db.rollback()
         return ctx.render("password.html", 400, title="修改密码", message=str(exc))
-    return ctx.redirect("/")
+    response = ctx.redirect("/")
+    _set_cookie(ctx.request, response, session_cookie(ctx.request), token)  # the old token is void
+    return response
 
 
 @handler()
@@ -390,7 +445,9 @@ def upload(ctx: Ctx) -> Response:
     if got is None:
         return body_view(ctx, body_id, message="请选择要上传的填报表文件。", status=400)
     try:
-        version = service.upload_version(ctx.db, ctx.actor, body_id, got[0], got[1], max_size=ctx.portal.settings.max_upload)
+        version = service.upload_version(
+            ctx.db, ctx.actor, body_id, got[0], got[1], max_size=ctx.portal.settings.max_upload, quota=ctx.portal.settings.body_quota
+        )
     except NotFound:
         raise
     except PortalError as exc:
@@ -425,7 +482,7 @@ def submit(ctx: Ctx) -> Response:
     body_id = _int(ctx.request.path_params["body_id"])
     explanations = {}
     for key, value in (ctx.form.multi_items() if ctx.form else []):
-        if key.startswith("explain_") and key[8:].isdigit() and isinstance(value, str):
+        if key.startswith("explain_") and _INDEX.fullmatch(key[8:]) and isinstance(value, str):
             explanations[int(key[8:])] = value
     try:
         signed = dt.date.fromisoformat(ctx.text("signed_on"))
@@ -436,6 +493,7 @@ def submit(ctx: Ctx) -> Response:
         service.submit(
             ctx.db, ctx.actor, body_id, version_id=_int(ctx.text("version_id")), leader=ctx.text("leader"),
             signed_on=signed, explanations=explanations, stamped=stamped[1] if stamped else None,
+            quota=ctx.portal.settings.body_quota,
         )
     except NotFound:
         raise
@@ -465,12 +523,16 @@ def round_create(ctx: Ctx) -> Response:
     got = _file(ctx, "orgs")
     if got is None:
         raise PortalError("请选择单位名单（.xlsx 或 .csv）。")
+    if not re.fullmatch(r"[0-9]{4}", ctx.text("year").strip()):
+        raise PortalError("年度应为四位数字，如 2025。")
     try:
         year = int(ctx.text("year"))
         deadline = dt.date.fromisoformat(ctx.text("deadline")) if ctx.text("deadline") else None
     except ValueError:
         raise PortalError("年度应为数字，截止日期应为“年-月-日”。") from None
-    previous = int(ctx.text("previous_round_id")) if ctx.text("previous_round_id").isdigit() else None
+    previous = parse_id(ctx.text("previous_round_id")) if ctx.text("previous_round_id") else None
+    if ctx.text("previous_round_id") and previous is None:
+        raise NotFound()
     last_year = _file(ctx, "previous_zip")
     if previous is not None and last_year is not None:
         raise PortalError("上年数据请二选一：选择上年报送年度，或上传上年填报表的压缩包。")
@@ -521,6 +583,15 @@ def accounts_issue(ctx: Ctx) -> Response:
     rnd = service.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
     issued = service.issue_accounts(ctx.db, ctx.actor, rnd.id)
     return download(f"{rnd.year}年度账号清单.xlsx", service.accounts_workbook(issued, rnd), XLSX)
+
+
+@handler(admin=True)
+def round_close(ctx: Ctx) -> Response:
+    round_id = _int(ctx.request.path_params["round_id"])
+    if ctx.text("confirm") != "1":
+        raise PortalError("请勾选“确认关闭”后再关闭报送年度。")
+    rnd = service.close_round(ctx.db, ctx.actor, round_id)
+    return ctx.redirect(f"/county/rounds/{rnd.id}")
 
 
 @handler(admin=True)
@@ -604,71 +675,136 @@ def zip_download(ctx: Ctx) -> Response:
 @handler(admin=True)
 def audit_page(ctx: Ctx) -> Response:
     q = ctx.request.query_params
-    body_id = int(q["body_id"]) if q.get("body_id", "").isdigit() else None
-    entries = service.audit_entries(ctx.db, action=q.get("action", ""), username=q.get("username", "").strip(), body_id=body_id)
-    return ctx.render("audit.html", title="操作日志", entries=entries, actions=service.AUDIT_ACTIONS, q=q)
+    body_id = parse_id(q.get("body_id", ""))
+    page = min(parse_id(q.get("page", "")) or 1, 100_000)
+    per = service.AUDIT_PAGE
+    entries = service.audit_entries(
+        ctx.db, action=q.get("action", "")[:40], username=q.get("username", "").strip()[: service.MAX_NAME], body_id=body_id,
+        offset=(page - 1) * per, limit=per + 1,  # one more tells whether there is a next page
+    )
+
+    def page_query(number: int) -> str:
+        return urlencode({**{k: v for k, v in q.items() if k != "page"}, "page": number})
+
+    return ctx.render(
+        "audit.html", title="操作日志", entries=entries[:per], more=len(entries) > per, page=page, per_page=per,
+        page_query=page_query, actions=service.AUDIT_ACTIONS, q=q,
+    )
 
 
 # --- the application --------------------------------------------------------------------------
 
 
-class SecurityHeaders:
-    """Headers every response carries, and the request size cap (413 before parsing)."""
+SMALL_FORM = 8 * 1024  # login, logout, password: a few fields
+FORM = 256 * 1024  # every other form without files
+FILE_ROUTES = re.compile(r"^/(b/[^/]+/(upload|submit)|county/rounds)$")  # forms that carry a file
+BODY_DEADLINE = 600.0  # seconds for a whole request body, however it trickles in
+HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cache-control", b"no-store"),
+)
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+
+def body_limit(path: str, max_upload: int) -> int:
+    """How large a request body to ``path`` may be: a file form's allows the upload cap."""
+    if path in ("/login", "/logout", "/password"):
+        return SMALL_FORM
+    return max_upload if FILE_ROUTES.match(path) else FORM
+
+
+class SecurityHeaders:
+    """Headers every response carries (error pages included), the request size cap by route
+    (413 before parsing), a timeout while a request body is read (408), and a Chinese 500
+    page with the same headers when something unforeseen fails."""
+
+    def __init__(self, app: ASGIApp, max_upload: int, timeout: float = 30.0) -> None:
         self.app = app
-        self.max_body = max_body
+        self.max_upload = max_upload
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = body_limit(scope.get("path", ""), self.max_upload)
+        https = scope.get("scheme") == "https"
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
-            await _too_large(send, self.max_body)
+        if length is not None and length.isdigit() and int(length) > limit:
+            await _plain(send, 413, _too_large_text(limit), https)
             return
         received = 0
+        complete = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BODY_DEADLINE
+        started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:
+                return await receive()
+            try:  # a client that stops sending (or trickles) ties up no worker for ever
+                wait = min(self.timeout, max(deadline - loop.time(), 0.0))
+                message = await asyncio.wait_for(receive(), timeout=wait)
+            except asyncio.TimeoutError:
+                raise _SlowBody() from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > limit:
                     raise _TooLarge()
+                complete = not message.get("more_body", False)
             return message
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                raw = list(message.get("headers", []))
-                present = {k.lower() for k, _ in raw}
-                for key, value in (
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"cache-control", b"no-store"),
-                ):
-                    if key not in present:
-                        raw.append((key, value))
-                message = {**message, "headers": raw}
+                started = True
+                message = {**message, "headers": _with_security_headers(list(message.get("headers", [])), https)}
             await send(message)
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except _TooLarge:
-            await _too_large(send, self.max_body)
+            if not started:
+                await _plain(send, 413, _too_large_text(limit), https)
+        except _SlowBody:
+            if not started:
+                await _plain(send, 408, "上传中断或太慢，已停止接收。请检查网络后重新上传。", https)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                await _plain(send, 500, "系统出错，操作没有完成。请稍后再试；如果反复出现，请联系县政务公开办。", https)
+
+
+def _with_security_headers(raw: list[tuple[bytes, bytes]], https: bool) -> list[tuple[bytes, bytes]]:
+    present = {k.lower() for k, _ in raw}
+    for key, value in (*HEADERS, *((HSTS,) if https else ())):
+        if key not in present:
+            raw.append((key, value))
+    return raw
 
 
 class _TooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = f"上传的内容超过上限 {limit / 1048576:.0f} MB，已拒绝。".encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"x-content-type-options", b"nosniff")]})
-    await send({"type": "http.response.body", "body": body})
+class _SlowBody(Exception):
+    pass
+
+
+def _too_large_text(limit: int) -> str:
+    size = f"{limit / 1048576:.0f} MB" if limit >= 1048576 else f"{limit // 1024} KB"
+    return f"上传的内容超过上限 {size}，已拒绝。"
+
+
+async def _plain(send: Send, status: int, text: str, https: bool) -> None:
+    raw = _with_security_headers([(b"content-type", b"text/plain; charset=utf-8")], https)
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": text.encode()})
 
 
 ROUTES = [
@@ -689,6 +825,7 @@ ROUTES = [
     Route("/county/rounds", round_create, methods=["POST"], name="round_create"),
     Route("/county/rounds/{round_id}", round_page, name="round"),
     Route("/county/rounds/{round_id}/accounts", accounts_issue, methods=["POST"], name="accounts"),
+    Route("/county/rounds/{round_id}/close", round_close, methods=["POST"], name="round_close"),
     Route("/county/rounds/{round_id}/chase.xlsx", chase_download, name="chase"),
     Route("/county/rounds/{round_id}/bodies", body_add, methods=["POST"], name="body_add"),
     Route("/county/rounds/{round_id}/totals", totals_page, name="totals"),
@@ -710,10 +847,21 @@ def create_app(settings: Settings | str) -> Starlette:
     if isinstance(settings, str):
         settings = Settings(settings)
     portal = Portal(settings)
-    app = Starlette(routes=ROUTES)
+    app = Starlette(routes=ROUTES, exception_handlers={404: _not_found, 405: _not_allowed})
     app.state.portal = portal
-    app.add_middleware(SecurityHeaders, max_body=settings.max_upload + 1024 * 1024)
+    app.add_middleware(SecurityHeaders, max_upload=settings.max_upload + 1024 * 1024, timeout=settings.body_timeout)
+    with portal.session() as db:
+        security.purge_expired(db, settings.clock())
+        db.commit()
     return app
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("找不到该页面或文件。", status_code=404)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("不支持这种请求方式。", status_code=405)
 
 
 __all__ = ["AuditEntry", "Portal", "Settings", "create_app", "open_portal"]

@@ -59,6 +59,7 @@ class Round(Base):
     deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     previous_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # accounts stopped
 
 
 class BodyRow(Base):

@@ -26,6 +26,10 @@ ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
 LOCK_WINDOW = dt.timedelta(minutes=15)
 ACCOUNT_FAILURES = 5  # per account within LOCK_WINDOW, then locked for LOCK_WINDOW
 ADDRESS_FAILURES = 20  # per address across accounts within LOCK_WINDOW
+# A county account is never locked (anyone could lock the county out from outside): after
+# ACCOUNT_FAILURES from one address, that address waits this long before its next try there,
+# doubling with each further failure, at most LOCK_WINDOW.
+ADMIN_FIRST_DELAY = dt.timedelta(seconds=30)
 MIN_PASSWORD = 10
 INITIAL_PASSWORD = 14
 # No 0/O, 1/l/I: the initial password is typed from a printed list.
@@ -121,15 +125,20 @@ def end_user_sessions(db: Session, user_id: int) -> None:
 
 
 def is_locked(db: Session, username: str, address: str, now: dt.datetime) -> bool:
-    """Five failures for a name within 15 minutes lock it for 15 minutes from the fifth;
-    an address with too many failures across names is refused the same way. The name need
-    not exist: a lock says nothing about whether it does."""
+    """Whether a login to ``username`` from ``address`` is refused unchecked now.
+
+    An address with too many failures across names is refused for a while. A 填报人's name
+    (or a name that does not exist: a lock says nothing about whether it does) is locked for
+    15 minutes after five failures within 15 minutes. A county account is slowed instead, per
+    address: failures from elsewhere never keep the county out."""
     since = now - LOCK_WINDOW
     by_address = db.scalar(
         select(func.count()).select_from(LoginFailure).where(LoginFailure.address == address, LoginFailure.at > since)
     )
     if by_address and by_address >= ADDRESS_FAILURES:
         return True
+    if db.scalar(select(User.role).where(User.username == username)) == "admin":
+        return admin_wait(db, username, address, now) > dt.timedelta(0)
     times = list(
         db.scalars(
             select(LoginFailure.at)
@@ -141,6 +150,30 @@ def is_locked(db: Session, username: str, address: str, now: dt.datetime) -> boo
         if times[i] - times[i - ACCOUNT_FAILURES + 1] <= LOCK_WINDOW and now - times[i] < LOCK_WINDOW:
             return True
     return False
+
+
+def admin_wait(db: Session, username: str, address: str, now: dt.datetime) -> dt.timedelta:
+    """How long ``address`` must still wait before trying the county account ``username``."""
+    times = list(
+        db.scalars(
+            select(LoginFailure.at)
+            .where(LoginFailure.username == username, LoginFailure.address == address, LoginFailure.at > now - LOCK_WINDOW)
+            .order_by(LoginFailure.at)
+        )
+    )
+    if len(times) < ACCOUNT_FAILURES:
+        return dt.timedelta(0)
+    delay = min(LOCK_WINDOW, ADMIN_FIRST_DELAY * 2 ** (len(times) - ACCOUNT_FAILURES))
+    return max(dt.timedelta(0), times[-1] + delay - now)
+
+
+def purge_expired(db: Session, now: dt.datetime) -> None:
+    """Delete sessions that can no longer be used and login failures that no rule looks at
+    any more (the account lock looks back two windows). The audit log keeps every attempt."""
+    db.execute(
+        delete(SessionRow).where((SessionRow.last_seen < now - IDLE_TIMEOUT) | (SessionRow.created_at < now - ABSOLUTE_TIMEOUT))
+    )
+    db.execute(delete(LoginFailure).where(LoginFailure.at < now - 2 * LOCK_WINDOW))
 
 
 def authenticate(db: Session, username: str, password: str, address: str, now: dt.datetime) -> User | None:

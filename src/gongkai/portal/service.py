@@ -23,6 +23,7 @@ import io
 import json
 import tempfile
 import threading
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -46,9 +47,10 @@ from ..jsonio import report_to_json
 from ..model import Body, LastYear, Report
 from ..package import open_package
 from ..pdf import PdfError, convert_to_pdf
+from ..pdfsafety import stamped_pdf_problem
 from ..reading import read_report
 from ..rendering import safe_filename
-from ..sources import SourceLike, as_sources
+from ..sources import ReportSource, SourceLike, as_sources
 from ..workbook.writer import build_workbook
 from ..xlsx_text import append_row
 from . import security
@@ -57,6 +59,9 @@ from .db import AuditEntry, Blob, BodyRow, Rendered, Review, Round, Submission, 
 BODY_PROPERTY = "gongkai-portal-body"  # the body's token in the pre-filled workbook
 YEAR_PROPERTY = "gongkai-portal-year"
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
+# All files one body may store (every version, every stamped copy): a few hundred normal
+# uploads, so a clerk cannot fill the county's disk.
+DEFAULT_BODY_QUOTA = 200 * 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 # What the county sees for each body, in the order of the dashboard's counters.
@@ -111,6 +116,31 @@ def system_actor(db: Session, username: str | None = None, clock: Callable[[], d
     return Actor(user, "script", clock)
 
 
+# How much of what a user typed may be kept. Every text from a form or a file name is
+# measured against these before it is stored, and the audit log clips what it quotes, so
+# nobody can grow the database or the log page by sending long texts.
+MAX_NAME = 100  # 机关全称, 简称, 所属县, 签发人, a user name
+MAX_TITLE = 200
+MAX_REASON = 2000  # 退回、通过、重新打开、移除的原因
+MAX_EXPLANATION = 1000  # one warning's 说明
+MAX_FILENAME = 120
+MAX_AUDIT_DETAIL = 1000
+AUDIT_PAGE = 100
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, marked as cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bounded(text: str, limit: int, what: str) -> str:
+    """``text`` stripped, refused (in Chinese) when longer than ``limit`` characters."""
+    text = text.strip()
+    if len(text) > limit:
+        raise PortalError(f"{what}最多 {limit} 个字，现在有 {len(text)} 个字，请删减后再提交。")
+    return text
+
+
 def audit(db: Session, actor: Actor, action: str, detail: str = "", body_id: int | None = None) -> None:
     """Append to the audit log (committed with the change it records)."""
     db.add(
@@ -121,7 +151,7 @@ def audit(db: Session, actor: Actor, action: str, detail: str = "", body_id: int
             address=actor.address[:64],
             action=action,
             body_id=body_id,
-            detail=detail,
+            detail=clip(detail, MAX_AUDIT_DETAIL),
         )
     )
 
@@ -145,6 +175,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "return": "退回",
     "accept": "通过",
     "reopen": "重新打开",
+    "round_close": "关闭报送年度",
+    "denied": "拒绝访问",
     "download": "下载",
 }
 
@@ -168,7 +200,9 @@ def create_admin(db: Session, username: str, password: str, clock: Callable[[], 
     return user
 
 
-def change_password(db: Session, actor: Actor, old: str, new: str) -> None:
+def change_password(db: Session, actor: Actor, old: str, new: str) -> str:
+    """Change the actor's password. Every session of the account ends (whoever else may have
+    known the old password is logged out); the returned token is the actor's new session."""
     user = actor.user
     assert user is not None
     if not security.verify_password(user.password_hash, old):
@@ -179,8 +213,11 @@ def change_password(db: Session, actor: Actor, old: str, new: str) -> None:
         raise PortalError(problem)
     user.password_hash = security.hash_password(new)
     user.must_change = False
-    audit(db, actor, "password_change", user.username, user.body_id)
+    security.end_user_sessions(db, user.id)
+    token, _row = security.new_session(db, user, actor.now())
+    audit(db, actor, "password_change", f"{user.username}（其他会话均已退出）", user.body_id)
     db.commit()
+    return token
 
 
 @dataclass
@@ -266,7 +303,16 @@ def create_round(
     or as sources (paths, ``(name, bytes)``), read exactly as ``init --orgs --previous`` reads
     them. Last year's files that cannot be read are noted in the audit log."""
     _admin(actor)
-    rows = read_orgs(orgs, year)
+    if not 2008 <= year <= 2100:
+        raise PortalError(f"年度 {year} 不对：应为 2008 到 2100 之间的年份。")
+    title = bounded(title, MAX_TITLE, "报送年度名称")
+    try:
+        rows = read_orgs(orgs, year)
+    except GongkaiError as exc:  # a wrong 层级, a duplicate row, an empty file, a refused bomb
+        raise PortalError(str(exc), 422) from exc
+    too_long = [f"第 {r.row} 行" for r in rows if max(len(r.body.name), len(r.body.short_name), len(r.body.parent)) > MAX_NAME]
+    if too_long:
+        raise PortalError(f"单位名单 {orgs.name} {'、'.join(too_long[:10])}的名称超过 {MAX_NAME} 个字，请改正后重新上传。", 422)
     last_by_key: Callable[[Body], LastYear | None]
     problems: list[str] = []
     if previous_reports is not None:
@@ -294,6 +340,25 @@ def create_round(
     audit(db, actor, "round_create", f"{rnd.title}：{len(rows)} 个单位（名单 {orgs.name}）")
     for problem in problems:
         audit(db, actor, "round_previous_unreadable", f"{rnd.title}：上年文件 {problem}")
+    db.commit()
+    return rnd
+
+
+def close_round(db: Session, actor: Actor, round_id: int) -> Round:
+    """关闭 a round once its work is done: its bodies' accounts stop (their sessions end), so
+    last year's logins are not left open for ever. Everything stored stays readable to the
+    county."""
+    _admin(actor)
+    rnd = _round(db, round_id)
+    if rnd.closed_at is not None:
+        raise PortalError(f"{rnd.title}已于 {rnd.closed_at:%Y-%m-%d} 关闭。", 409)
+    rnd.closed_at = actor.now()
+    body_ids = select(BodyRow.id).where(BodyRow.round_id == rnd.id)
+    users = list(db.scalars(select(User).where(User.body_id.in_(body_ids))))
+    for user in users:
+        user.disabled = True
+        security.end_user_sessions(db, user.id)
+    audit(db, actor, "round_close", f"{rnd.title}：停用 {len(users)} 个填报账号")
     db.commit()
     return rnd
 
@@ -393,7 +458,8 @@ def remove_body(db: Session, actor: Actor, body_id: int, reason: str) -> BodyRow
     """Take a body off the roster. Its versions, submissions and log stay; its account stops."""
     _admin(actor)
     row = _body(db, body_id)
-    if not reason.strip():
+    reason = bounded(reason, MAX_REASON, "移除原因")
+    if not reason:
         raise PortalError("移除单位需要写明原因。")
     row.removed_at = actor.now()
     for user in db.scalars(select(User).where(User.body_id == row.id)):
@@ -407,8 +473,10 @@ def remove_body(db: Session, actor: Actor, body_id: int, reason: str) -> BodyRow
 def _valid_body(name: str, short_name: str, level: str, parent: str, year: int) -> Body:
     from pydantic import ValidationError
 
+    name, short_name = bounded(name, MAX_NAME, "机关全称"), bounded(short_name, MAX_NAME, "简称")
+    parent = bounded(parent, MAX_NAME, "所属县（市、区）")
     try:
-        return Body(name=name.strip(), short_name=short_name.strip(), level=level, parent=parent.strip(), year=year)
+        return Body(name=name, short_name=short_name, level=level, parent=parent, year=year)
     except ValidationError as exc:
         raise PortalError(f"单位信息有误：机关全称不能为空，层级应为{'、'.join(fmt.LEVELS)}之一。") from exc
 
@@ -488,13 +556,37 @@ def read_upload(data: bytes, filename: str) -> tuple[str, Report]:
 _SQLITE_WRITER = threading.Lock()
 
 
-def upload_version(db: Session, actor: Actor, body_id: int, filename: str, data: bytes, *, max_size: int = DEFAULT_MAX_UPLOAD) -> Version:
+def upload_name(filename: str) -> str:
+    """The name an uploaded file is kept and shown under: its last path component, without
+    control or bidirectional-override characters (U+202E makes "xslx.exe" read "exe.xlsx"),
+    at most :data:`MAX_FILENAME` characters."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf")).strip()
+    return clip(name, MAX_FILENAME) or "上传文件"
+
+
+def _within_quota(db: Session, row: BodyRow, size: int, quota: int = DEFAULT_BODY_QUOTA) -> None:
+    stored = (db.scalar(select(func.sum(Blob.size)).join(Version, Version.blob_id == Blob.id).where(Version.body_id == row.id)) or 0) + (
+        db.scalar(select(func.sum(Blob.size)).join(Submission, Submission.stamped_blob_id == Blob.id).where(Submission.body_id == row.id)) or 0
+    )
+    if stored + size > quota:
+        raise PortalError(
+            f"{row.name} 已保存的文件合计 {stored / 1048576:.1f} MB，再保存这份（{size / 1048576:.1f} MB）将超过每个单位 "
+            f"{quota / 1048576:.0f} MB 的上限，已拒绝。如确需继续上传，请联系县政务公开办。",
+            413,
+        )
+
+
+def upload_version(
+    db: Session, actor: Actor, body_id: int, filename: str, data: bytes, *, max_size: int = DEFAULT_MAX_UPLOAD, quota: int = DEFAULT_BODY_QUOTA
+) -> Version:
     """Check an upload and keep it as a new version. A refused upload stores nothing but an
     audit-log line: no version, no change of state."""
     row = _body_for(db, actor, body_id)
     rnd = _round(db, row.round_id)
+    filename = upload_name(filename)
     try:
-        version = _upload(db, actor, row, rnd, filename, data, max_size)
+        version = _upload(db, actor, row, rnd, filename, data, max_size, quota)
     except GongkaiError as exc:
         db.rollback()
         audit(db, actor, "upload_refused", f"{filename}：{exc}", row.id)
@@ -505,7 +597,9 @@ def upload_version(db: Session, actor: Actor, body_id: int, filename: str, data:
     return version
 
 
-def _upload(db: Session, actor: Actor, row: BodyRow, rnd: Round, filename: str, data: bytes, max_size: int) -> Version:
+def _upload(db: Session, actor: Actor, row: BodyRow, rnd: Round, filename: str, data: bytes, max_size: int, quota: int) -> Version:
+    if rnd.closed_at is not None:
+        raise PortalError(f"{rnd.title}已关闭，不能再上传。", 409)
     if row.removed_at is not None:
         raise PortalError(f"{row.name} 已从本报送年度移除，不能再上传。", 409)
     if row.state in ("submitted", "accepted"):
@@ -516,8 +610,10 @@ def _upload(db: Session, actor: Actor, row: BodyRow, rnd: Round, filename: str, 
         raise PortalError(f"文件 {filename} 有 {len(data) / 1048576:.1f} MB，超过上限 {max_size / 1048576:.0f} MB。", 413)
     if not data:
         raise PortalError(f"文件 {filename} 是空的。")
+    _within_quota(db, row, len(data), quota)
     kind, report = read_upload(data, filename)
     _check_identity(db, row, rnd, report, data if kind == ".xlsx" else b"", filename)
+    as_portal_body(report, row, rnd.year)
     last = LastYear.model_validate_json(row.last_year_json) if row.last_year_json else None
     if last is not None and (report.last_year is None or report.last_year.is_empty()):
         report.last_year = last  # a JSON export without 上年数据: the round knows last year
@@ -546,7 +642,7 @@ def _upload(db: Session, actor: Actor, row: BodyRow, rnd: Round, filename: str, 
             number=number,
             created_at=actor.now(),
             user_id=actor.user.id if actor.user else 0,
-            filename=Path(filename).name[:255] or f"上传{kind}",
+            filename=f"{Path(filename).stem or '上传文件'}{kind}",  # the extension its content has
             kind=kind,
             sha256=digest,
             blob_id=blob.id,
@@ -571,16 +667,26 @@ def _check_identity(db: Session, row: BodyRow, rnd: Round, report: Report, data:
     if year != rnd.year or report.body.year != rnd.year:
         other = report.body.year if report.body.year != rnd.year else year
         raise PortalError(f"文件 {filename} 是 {other} 年度的填报表，本次报送的是 {rnd.year} 年度，请上传 {rnd.year} 年度的填报表。", 422)
-    if token is not None:
-        if token != row.token:
-            other_row = db.scalar(select(BodyRow).where(BodyRow.token == token))
-            other_name = other_row.name if other_row else report.body.name
-            raise PortalError(f"文件 {filename} 是“{other_name}”的填报表，不是“{row.name}”的，请上传本单位的填报表。", 422)
-        return
-    # A workbook made elsewhere (gongkai init) or a JSON export: the name must be this body's.
-    names = {body_key(n) for n in (row.name, row.short_name) if n}
-    if body_key(report.body.name) not in names and body_key(report.body.short_name or "-") not in names:
-        raise PortalError(f"文件 {filename} 是“{report.body.name}”的报告，不是“{row.name}”的，请上传本单位的填报表。", 422)
+    if token is not None and token != row.token:
+        other_row = db.scalar(select(BodyRow).where(BodyRow.token == token))
+        other_name = other_row.name if other_row else report.body.name
+        raise PortalError(f"文件 {filename} 是“{other_name}”的填报表，不是“{row.name}”的，请上传本单位的填报表。", 422)
+    # Whatever the file's token says, the name it prints must be this body's: the report goes
+    # out under the name in the file, so a body's own workbook renamed to another body's would
+    # otherwise replace that body's report in the county's zip.
+    if body_key(report.body.name) != body_key(row.name):
+        raise PortalError(
+            f"文件 {filename} 中的机关全称是“{report.body.name}”，而本单位是“{row.name}”，不能作为本单位的报告上传。"
+            f"请把“基本信息”表的机关全称改为“{row.name}”，或重新下载本单位的填报表。",
+            422,
+        )
+
+
+def as_portal_body(report: Report, row: BodyRow, year: int) -> Report:
+    """The report as by the body the portal's roster records (name, short name, level,
+    parent, year), whatever the file says: the roster is the truth."""
+    report.body = body_model(row, year)
+    return report
 
 
 # --- reading what is stored -------------------------------------------------------------------
@@ -631,14 +737,16 @@ def stored_file(db: Session, actor: Actor, body_id: int, version_id: int) -> tup
     return version.filename, blob_data(db, version.blob_id)
 
 
-def _reread(db: Session, version: Version) -> Report:
-    """The version read again from the stored file exactly as the batch reads it."""
-    return read_upload(blob_data(db, version.blob_id), version.filename)[1]
+def _reread(db: Session, row: BodyRow, version: Version) -> Report:
+    """The version read again from the stored file exactly as the batch reads it, by the
+    body the roster records."""
+    report = read_upload(blob_data(db, version.blob_id), version.filename)[1]
+    return as_portal_body(report, row, _round(db, row.round_id).year)
 
 
 def preview_html(db: Session, actor: Actor, body_id: int, version_id: int) -> str:
-    _, version = version_for(db, actor, body_id, version_id)
-    return render_html(_reread(db, version))
+    row, version = version_for(db, actor, body_id, version_id)
+    return render_html(_reread(db, row, version))
 
 
 def report_file(db: Session, actor: Actor, body_id: int, version_id: int, kind: str) -> tuple[str, bytes]:
@@ -648,7 +756,7 @@ def report_file(db: Session, actor: Actor, body_id: int, version_id: int, kind: 
         raise NotFound()
     if version.errors:
         raise PortalError("该版本有错误，不生成报告。请改正后重新上传。", 409)
-    report = _reread(db, version)
+    report = _reread(db, row, version)
     name = f"{safe_filename(report.title)}{kind}"
     cached = db.scalar(select(Rendered).where(Rendered.version_id == version.id, Rendered.kind == kind))
     if cached is not None:
@@ -686,6 +794,7 @@ def submit(
     signed_on: dt.date,
     explanations: dict[int, str],
     stamped: bytes | None = None,
+    quota: int = DEFAULT_BODY_QUOTA,
 ) -> Submission:
     """提交 the given (latest) version: no errors, a 说明 for each warning, the 签发 leader and
     date, optionally the stamped PDF. The body is locked until the county returns it."""
@@ -694,6 +803,8 @@ def submit(
         raise PortalError("提交由填报单位完成。", 403)
     if row.state in ("submitted", "accepted"):
         raise PortalError("报告已提交，不能重复提交。", 409)
+    if (rnd := _round(db, row.round_id)).closed_at is not None:
+        raise PortalError(f"{rnd.title}已关闭，不能再提交。", 409)
     latest = latest_version(db, row.id)
     if latest is None or latest.id != version.id:
         raise PortalError("只能提交最新上传的版本。", 409)
@@ -701,14 +812,17 @@ def submit(
     if has_errors(findings):
         raise PortalError(f"还有 {version.errors} 个错误，改正并重新上传后才能提交。", 409)
     warnings = [i for i, f in enumerate(findings) if f.severity == "warning"]
-    missing = [i for i in warnings if not explanations.get(i, "").strip()]
+    explanations = {i: bounded(explanations.get(i, ""), MAX_EXPLANATION, f"第 {i + 1} 条警告的说明") for i in warnings}
+    missing = [i for i in warnings if not explanations[i]]
     if missing:
         raise PortalError(f"还有 {len(missing)} 条警告没有填写说明，每条警告都需要简要说明。")
-    if not leader.strip():
+    leader = bounded(leader, MAX_NAME, "签发人")
+    if not leader:
         raise PortalError("请填写签发人（批准发布报告的领导）。")
-    if stamped is not None and len(stamped) > 0:
-        if not stamped[:1024].lstrip().startswith(b"%PDF-"):
-            raise PortalError("盖章件应为 PDF 文件（扫描后保存为 PDF）。", 415)
+    if stamped:
+        if problem := stamped_pdf_problem(stamped, "盖章件"):
+            raise PortalError(problem, 415)
+        _within_quota(db, row, len(stamped), quota)
     else:
         stamped = None
     stamped_id = None
@@ -722,9 +836,9 @@ def submit(
         version_id=version.id,
         user_id=actor.user.id if actor.user else 0,
         submitted_at=actor.now(),
-        leader=leader.strip()[:100],
+        leader=leader,
         signed_on=signed_on,
-        explanations_json=json.dumps({str(i): explanations[i].strip() for i in warnings}, ensure_ascii=False),
+        explanations_json=json.dumps({str(i): explanations[i] for i in warnings}, ensure_ascii=False),
         stamped_blob_id=stamped_id,
     )
     db.add(sub)
@@ -762,9 +876,10 @@ def reopen(db: Session, actor: Actor, body_id: int, reason: str) -> Review:
 
 
 def _review(db: Session, actor: Actor, row: BodyRow, action: str, state: str, reason: str, cells: list[str] | None, *, need_reason: bool = True) -> Review:
-    if need_reason and not reason.strip():
+    reason = bounded(reason, MAX_REASON, "原因")
+    if need_reason and not reason:
         raise PortalError("请写明原因。")
-    cells = [c.strip() for c in cells or [] if c.strip()]
+    cells = [clip(c.strip(), MAX_NAME) for c in cells or [] if c.strip()][:200]
     review = Review(body_id=row.id, action=action, reason=reason.strip(), cells_json=json.dumps(cells, ensure_ascii=False), user_id=actor.user.id if actor.user else 0, created_at=actor.now())
     db.add(review)
     row.state = state
@@ -897,12 +1012,14 @@ def download_zip(db: Session, actor: Actor, round_id: int, *, pdf: bool = False,
     if not accepted:
         raise PortalError("还没有通过审核的单位，没有可下载的报告。", 409)
     buffer = io.BytesIO()
-    uploads: list[tuple[str, bytes]] = []
+    uploads: list[ReportSource] = []
     stamped: list[tuple[str, bytes]] = []
     for body in accepted:
         version = _best_version(db, body)
         assert version is not None
-        uploads.append((f"{safe_filename(body.name)}{version.kind}", blob_data(db, version.blob_id)))
+        uploads.append(
+            ReportSource(f"{safe_filename(body.name)}{version.kind}", data=blob_data(db, version.blob_id), body=body_model(body, rnd.year))
+        )
         sub = _latest_submission(db, body.id)
         if sub is not None and sub.stamped_blob_id is not None:
             stamped.append((f"盖章件/{safe_filename(body.name)}{rnd.year}年度报告盖章件.pdf", blob_data(db, sub.stamped_blob_id)))
@@ -942,7 +1059,10 @@ def mark_seen(db: Session, body: BodyRow, version: Version) -> None:
     db.commit()
 
 
-def audit_entries(db: Session, *, action: str = "", username: str = "", body_id: int | None = None, limit: int = 500) -> list[AuditEntry]:
+def audit_entries(
+    db: Session, *, action: str = "", username: str = "", body_id: int | None = None, limit: int = AUDIT_PAGE, offset: int = 0
+) -> list[AuditEntry]:
+    """Audit-log entries, newest first: ``limit`` of them after skipping ``offset``."""
     query = select(AuditEntry)
     if action:
         query = query.where(AuditEntry.action == action)
@@ -950,7 +1070,7 @@ def audit_entries(db: Session, *, action: str = "", username: str = "", body_id:
         query = query.where(AuditEntry.username == username)
     if body_id:
         query = query.where(AuditEntry.body_id == body_id)
-    return list(db.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+    return list(db.scalars(query.order_by(AuditEntry.id.desc()).offset(offset).limit(limit)))
 
 
 # --- lookups with authorization ---------------------------------------------------------------

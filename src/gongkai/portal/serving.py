@@ -52,6 +52,7 @@ def seed_demo(portal: Portal) -> list[DemoLogin]:
             return []
         password = security.random_password()
         admin_user = service.create_admin(db, "county-admin", password, portal.settings.clock)
+        admin_user.must_change = True  # its password was printed on a terminal: it is changed at first login
         admin = service.Actor(admin_user, "demo", portal.settings.clock)
         logins = [DemoLogin("县政务公开办（管理员）", admin_user.username, password, "")]
         orgs = folder / "单位名单.csv"
@@ -62,6 +63,7 @@ def seed_demo(portal: Portal) -> list[DemoLogin]:
             if file is not None:
                 _file_and_submit(db, admin, body.id, file.name, file.read_bytes())
                 service.accept(db, admin, body.id)
+        service.close_round(db, admin, last.id)  # last year's work is done: its accounts are stopped
         rnd = service.create_round(
             db, admin, year=2025, orgs=orgs, deadline=dt.date(2026, 1, 31), previous_round_id=last.id,
             title="2025年度政府信息公开工作年度报告",
@@ -140,7 +142,10 @@ def serve(
     if echo:
         print(f"gongkai 填报系统：http://{host}:{port}/  （数据：{settings.database_url.split('@')[-1]}）", flush=True)
     # Behind nginx the scheme (https) comes from X-Forwarded-Proto, trusted from localhost only.
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info")
+    # No "server: uvicorn" banner: nobody outside needs to know what answers.
+    uvicorn.run(
+        app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info", server_header=False
+    )
 
 
 def create_admin_account(data: Path, db: str | None, username: str, password: str) -> None:
