@@ -14,6 +14,12 @@ What passes is parsed with lxml's C parser set to resolve no entities, load no D
 network and keep libxml2's size limits (:meth:`Package.xml`), which also refuses a document
 that somehow still carries a DTD. Refusals are :class:`UnreadableInputError` paragraphs in
 Chinese naming the file and the part.
+
+A kind of package may bound its XML further (:class:`XmlLimits`: a workbook's parts are a few
+KB, so tens of MB of XML is an attack on memory, not a report): one part and all parts, on the
+sizes the central directory declares before anything is inflated, then on what really
+inflates; such a package also drops its members that are not XML once checked. A large part
+is parsed as a stream (:meth:`Package.items`), never as a whole tree.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import struct
 import threading
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +47,12 @@ MAX_RATIO = 200  # inflated : compressed, for members larger than RATIO_FLOOR
 RATIO_FLOOR = 1 * MB
 MAX_MEMBERS = 10_000
 CHUNK = 256 * 1024  # inflate at most this much at a time
+# A part up to this size is parsed whole (a tree of it is at most a few MB, and building one is
+# faster than streaming); a larger one is streamed (Package.items).
+STREAM_ABOVE = 256 * 1024
+# While streaming, one item (a worksheet row, a shared string) may hold at most this many
+# elements: an item is kept whole until it ends, so this bounds the tree that is ever built.
+MAX_ITEM_ELEMENTS = 100_000
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _LOCAL_MAGIC = b"PK\x03\x04"
@@ -81,6 +94,24 @@ _WIDE_STARTS = (
 )
 
 
+@dataclass(frozen=True)
+class XmlLimits:
+    """How much XML one kind of package may hold (see :data:`gongkai.workbook.xlsx.WORKBOOK_XML`).
+
+    Checked on the sizes the central directory declares, before anything is inflated (a
+    member inflating past its declared size is refused by the guard anyway), and on what
+    really inflates, for a member that is XML by its content only.
+    """
+
+    part: int  # one XML part, inflated
+    total: int  # all XML parts, inflated
+    normal: str  # what a real file of this kind holds, said in the refusal
+    advice: str  # what the user can do, the refusal's last sentence (re-saving does not shrink it)
+    # Names a part for the user ("工作表“…”的"), from the members that passed; None: unknown.
+    label: Callable[[Package, str], str | None] | None = None
+    keep_other: bool = True  # hold members that are not XML (False: checked, then dropped)
+
+
 @dataclass
 class Package:
     """The members of a package that passed the guard, inflated, by name."""
@@ -88,17 +119,66 @@ class Package:
     name: str  # the file's display name, used in every message
     members: dict[str, bytes] = field(default_factory=dict)
     resave: str = "请确认文件来源，用 Excel 或 WPS 打开后另存为 .xlsx 再试。"
+    # Members that passed the guard but are not held (not XML, and the reader reads none).
+    dropped: set[str] = field(default_factory=set)
 
     def __contains__(self, member: str) -> bool:
-        return member in self.members
+        return member in self.members or member in self.dropped
 
     def read(self, member: str) -> bytes:
         try:
             return self.members[member]
         except KeyError:
+            if member in self.dropped:
+                raise UnreadableInputError(
+                    f"文件 {self.name} 的部件 {member} 不是 XML，文件已损坏。{self.resave}"
+                ) from None
             raise UnreadableInputError(
                 f"文件 {self.name} 缺少部件 {member}，文件已损坏。{self.resave}"
             ) from None
+
+    def items(self, member: str, depth: int = 1) -> Iterator[tuple[int, etree._Element]]:
+        """The elements of an XML part down to ``depth`` levels below the root, each as
+        (level, element) when it ends, children before their parent, in document order: one
+        at ``depth`` with its subtree complete, one above it after its children (emptied of
+        them when streamed); an element's ancestors are there, with their attributes.
+
+        A small part is parsed whole; a large one (above :data:`STREAM_ABOVE`) is streamed
+        and each element is cleared once the caller has had it, with everything between, so
+        no tree of the part is built: the caller must take what it needs from an element
+        before asking for the next. Either way the same elements arrive in the same order.
+        """
+        data = self.read(member)
+        if len(data) <= STREAM_ABOVE:
+            yield from _walk(self.xml(member), depth, 1)
+            return
+        context = etree.iterparse(io.BytesIO(data), events=("start", "end"), **_SAFE)
+        level = 0  # the depth of the element that ends, or of the next one that starts
+        inside = 0  # elements ended within the current item
+        try:
+            for event, element in context:
+                if event == "start":
+                    level += 1
+                    continue
+                level -= 1
+                if level > depth:  # part of an item, kept until the item ends
+                    inside += 1
+                    if inside > MAX_ITEM_ELEMENTS:
+                        raise UnreadableInputError(
+                            f"文件 {self.name} 的部件 {member} 中一项内容含有超过 {MAX_ITEM_ELEMENTS} 个 XML 元素，"
+                            f"正常的 Office 文件不会这样，程序已拒绝处理，以免耗尽内存。{self.resave}"
+                        )
+                    continue
+                inside = 0
+                if level > 0:
+                    yield level, element
+                element.clear(keep_tail=True)
+                while element.getprevious() is not None:  # what was cleared before
+                    del element.getparent()[0]
+        except etree.XMLSyntaxError as exc:
+            raise _not_xml(self, member, exc) from exc
+        if context.root.getroottree().docinfo.internalDTD is not None:
+            raise _dtd_refusal(self, member)
 
     def xml(self, member: str) -> etree._Element:
         """Parse one XML part with the safe C parser; a part that is not well-formed XML is a
@@ -106,9 +186,7 @@ class Package:
         try:
             root = etree.fromstring(self.read(member), _parser())
         except etree.XMLSyntaxError as exc:
-            raise UnreadableInputError(
-                f"文件 {self.name} 的部件 {member} 不是有效的 XML（{exc.msg}），文件已损坏。{self.resave}"
-            ) from exc
+            raise _not_xml(self, member, exc) from exc
         if root.getroottree().docinfo.internalDTD is not None:  # the up-front scan missed nothing so far
             raise _dtd_refusal(self, member)
         return root
@@ -124,7 +202,35 @@ class Package:
         return out
 
 
+def _walk(node: etree._Element, depth: int, level: int) -> Iterator[tuple[int, etree._Element]]:
+    """As Package.items streams, from a parsed tree: elements only, as iterparse ends them."""
+    if level == 1 and depth == 2:  # the common case (a sheet's rows) without a generator per parent
+        for child in node.iterchildren(tag=etree.Element):
+            for grandchild in child.iterchildren(tag=etree.Element):
+                yield 2, grandchild
+            yield 1, child
+        return
+    for child in node.iterchildren(tag=etree.Element):
+        if level < depth:
+            yield from _walk(child, depth, level + 1)
+        yield level, child
+
+
+def _not_xml(package: Package, member: str, exc: etree.XMLSyntaxError) -> UnreadableInputError:
+    return UnreadableInputError(
+        f"文件 {package.name} 的部件 {member} 不是有效的 XML（{exc.msg}），文件已损坏。{package.resave}"
+    )
+
+
 _local = threading.local()
+# The safe parser's settings, for the streaming parser too.
+_SAFE = {
+    "resolve_entities": False,
+    "no_network": True,
+    "huge_tree": False,
+    "load_dtd": False,
+    "remove_comments": True,
+}
 
 
 def _parser() -> etree.XMLParser:
@@ -132,20 +238,23 @@ def _parser() -> etree.XMLParser:
     making one per part cost a tenth of a read)."""
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, remove_comments=True
-        )
+        parser = _local.parser = etree.XMLParser(**_SAFE)
     return parser
 
 
 def open_package(
-    source: str | Path | bytes, name: str | None = None, *, resave: str | None = None
+    source: str | Path | bytes,
+    name: str | None = None,
+    *,
+    resave: str | None = None,
+    xml_limits: XmlLimits | None = None,
 ) -> Package:
     """Check an Office package and return its members inflated.
 
     ``source`` is a path or the file's bytes (an upload); ``name`` is what messages call the
     file (default: the path's file name). ``resave`` is the last sentence of a refusal: what
-    the user can do about it.
+    the user can do about it. ``xml_limits`` bounds the XML further, for a kind of package
+    whose parts are known to be small (a workbook).
     """
     name = name or (Path(source).name if not isinstance(source, bytes) else "上传的文件")
     package = Package(name, resave=resave or Package.resave)
@@ -163,13 +272,31 @@ def open_package(
             f"{package.resave}"
         )
     _check_declared(infos, package)
-    total = 0
+    over = _declared_xml_over(infos, xml_limits) if xml_limits is not None else None
+    total = xml_total = 0
     for info in infos:
-        member = _inflate(data, info, package, MAX_TOTAL - total)
-        total += len(member)
-        if _is_xml(info.filename, member):
+        if over is not None:
+            # Refused already: only the XML parts that fit are inflated (and checked), so that
+            # the refusal can name the part as the user knows it (a sheet by its name).
+            assert xml_limits is not None
+            if not _xml_named(info.filename) or info.file_size > xml_limits.part:
+                continue
+            if xml_total + info.file_size > xml_limits.total:
+                continue
+        xml_room = xml_limits.total - xml_total if xml_limits is not None else MAX_TOTAL
+        member, is_xml, size = _inflate(data, info, package, MAX_TOTAL - total, xml_limits, xml_room)
+        total += size
+        if is_xml:
+            xml_total += size
+            assert member is not None
             _check_xml(member, info.filename, package)
-        package.members[info.filename] = member
+        if member is None:
+            package.dropped.add(info.filename)
+        else:
+            package.members[info.filename] = member
+    if over is not None:
+        assert xml_limits is not None
+        raise _xml_refusal(package, xml_limits, *over)
     return package
 
 
@@ -237,9 +364,13 @@ def _ratio_text(inflated: int, compressed: int) -> str:
     return f"由 {compressed} 字节解压为 {inflated} 字节以上，压缩比超过 {MAX_RATIO}:1"
 
 
-def _inflate(data: bytes, info: zipfile.ZipInfo, package: Package, room: int) -> bytes:
+def _inflate(
+    data: bytes, info: zipfile.ZipInfo, package: Package, room: int, limits: XmlLimits | None, xml_room: int
+) -> tuple[bytes | None, bool, int]:
     """Inflate one member from the raw bytes, never producing more than its header declared,
-    the member limit, or the room left under the total limit."""
+    the member limit, the room left under the total limit, or for an XML part the XML
+    limits. Returns the bytes (None: checked, then dropped as ``limits`` asks), whether the
+    member is XML, and its size."""
     member = info.filename
     damaged = UnreadableInputError(f"文件 {package.name} 的部件 {member} 已损坏，无法解压。{package.resave}")
     if info.flag_bits & 0x1:
@@ -257,27 +388,47 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, package: Package, room: int) ->
     if len(raw) != info.compress_size:
         raise damaged
     limit = min(info.file_size, MAX_MEMBER, room)
+    pieces: Iterator[bytes]
     if info.compress_type == zipfile.ZIP_STORED:
-        out = raw
+        pieces = iter((raw,))
     elif info.compress_type == zipfile.ZIP_DEFLATED:
-        out = _inflate_deflate(raw, info, package, limit, damaged)
+        pieces = _inflate_deflate(raw, info, package, limit, damaged)
     else:
         raise UnreadableInputError(
             f"文件 {package.name} 的部件 {member} 使用了 Excel、WPS 和 Word 都不用的压缩方式（{info.compress_type}），"
             f"程序无法读取。{package.resave}"
         )
-    if len(out) != info.file_size:
-        raise _liar(package, member, info.file_size, f"实际为 {len(out)} 字节")
-    if zlib.crc32(out) != info.CRC:
+    # Whether it is XML is known by the name, or else by the first bytes: until then it is held.
+    xml: bool | None = True if _xml_named(member) else None
+    kept: list[bytes] = []
+    size = crc = 0
+    for piece in pieces:
+        size += len(piece)
+        crc = zlib.crc32(piece, crc)
+        if xml is None and size >= 8:
+            xml = _is_xml(member, b"".join(kept + [piece])[:8])
+        if xml and limits is not None and size > min(limits.part, xml_room):
+            if size > limits.part:
+                raise _xml_refusal(package, limits, member, size, True)
+            raise _xml_refusal(package, limits, member, limits.total - xml_room + size, False)
+        if xml is not False or limits is None or limits.keep_other:
+            kept.append(piece)
+        elif kept:  # held while undecided: not XML after all
+            kept = []
+    if xml is None:
+        xml = _is_xml(member, b"".join(kept))
+    if size != info.file_size:
+        raise _liar(package, member, info.file_size, f"实际为 {size} 字节")
+    if crc != info.CRC:
         raise damaged
-    return out
+    out = b"".join(kept) if xml or limits is None or limits.keep_other else None
+    return out, xml, size
 
 
 def _inflate_deflate(
     raw: bytes, info: zipfile.ZipInfo, package: Package, limit: int, damaged: UnreadableInputError
-) -> bytes:
+) -> Iterator[bytes]:
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    chunks: list[bytes] = []
     size = 0
     pending = raw
     try:
@@ -285,7 +436,6 @@ def _inflate_deflate(
             chunk = inflater.decompress(pending, CHUNK)
             pending = inflater.unconsumed_tail
             size += len(chunk)
-            chunks.append(chunk)
             if size > limit:
                 if size > info.file_size:
                     raise _liar(package, info.filename, info.file_size, f"实际解压出 {size} 字节以上")
@@ -293,13 +443,53 @@ def _inflate_deflate(
             consumed = len(raw) - len(pending)
             if size > RATIO_FLOOR and size > MAX_RATIO * max(consumed, 1):
                 raise _bomb(package, info.filename, _ratio_text(size, consumed))
+            yield chunk
             if not chunk and not pending:
                 break
     except zlib.error as exc:
         raise damaged from exc
     if not inflater.eof:
         raise damaged
-    return b"".join(chunks)
+
+
+def _xml_named(member: str) -> bool:
+    return member.lower().endswith(_XML_SUFFIXES)
+
+
+def _declared_xml_over(infos: list[zipfile.ZipInfo], limits: XmlLimits) -> tuple[str, int, bool] | None:
+    """The XML part over the limits by what the central directory declares, before anything
+    is inflated: (member, size, whether one part is over its own limit), the largest part
+    naming an excess of the total."""
+    xml = [info for info in infos if _xml_named(info.filename)]
+    if not xml:
+        return None
+    largest = max(xml, key=lambda info: info.file_size)
+    if largest.file_size > limits.part:
+        return largest.filename, largest.file_size, True
+    total = sum(info.file_size for info in xml)
+    if total > limits.total:
+        return largest.filename, total, False
+    return None
+
+
+def _xml_refusal(
+    package: Package, limits: XmlLimits, member: str, size: int, one_part: bool
+) -> UnreadableInputError:
+    label = None
+    if limits.label is not None:
+        try:
+            label = limits.label(package, member)
+        except Exception:  # naming is a courtesy: whatever fails, the part is still named
+            label = None
+    what = f"{label}（部件 {member}）" if label else f"部件 {member}"
+    if one_part:
+        excess = f"{what}解压后有 {_mb(size)} 以上的 XML，超过单个部件 {_mb(limits.part)} 的上限"
+    else:
+        excess = f"XML 部件解压后合计 {_mb(size)} 以上，超过合计 {_mb(limits.total)} 的上限（涉及{what}）"
+    return UnreadableInputError(
+        f"文件 {package.name} 的{excess}。{limits.normal}，这样多的内容不是正常填写或另存能产生的，"
+        f"读取它会耗尽内存，程序已拒绝处理。{limits.advice}"
+    )
 
 
 def _liar(package: Package, member: str, declared: int, actual: str) -> UnreadableInputError:

@@ -31,7 +31,7 @@ from ..package import open_package, package_bytes
 from ..textutil import normalise_number_text
 from . import layout as L
 from .writer import VERSION_PROPERTY
-from .xlsx import Book
+from .xlsx import WORKBOOK_XML, Book
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
@@ -85,7 +85,8 @@ def open_workbook(source: str | Path | bytes, name: str | None = None) -> Book:
             f"文件 {name} 不是有效的 Excel 工作簿（.xlsx），可能已损坏或并非 Excel 文件。"
             "请用 gongkai init 生成的标准填报表填写。"
         )
-    return Book(open_package(data, name))
+    # Bounded for a workbook: tens of MB of XML are refused before any part is parsed.
+    return Book(open_package(data, name, xml_limits=WORKBOOK_XML))
 
 
 def _layout_version(book: Book) -> str | None:

@@ -10,6 +10,12 @@ of the two parsed the file: ``n`` (int or float), ``s`` (text), ``b`` (bool), ``
 time, from a date number format), ``e`` (error text), ``f`` (the formula, ``"=SUM(…)"``,
 shared formulas translated to their cell). Every text goes through
 :func:`gongkai.textutil.workbook_text` once, here: ``_xHHHH_`` escapes decoded.
+
+A workbook is bounded before anything is parsed (:data:`WORKBOOK_XML`, given to the package
+guard by the reader: the XML of one part and of all parts) and while a sheet is read (rows
+and cells per sheet, counted as the rows stream by). Every part is read through
+:meth:`gongkai.package.Package.items`: a large part streams, the cells outside the bounds
+asked for are dropped as they pass, and no tree of the sheet is built.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from ..errors import UnreadableInputError
-from ..package import Package
+from ..package import MB, Package, XmlLimits
 from ..textutil import workbook_text
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -36,7 +42,26 @@ CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properti
 OFFICE_DOCUMENT = "/officeDocument"
 ROW, CELL, VALUE, FORMULA, INLINE = (f"{MAIN}{t}" for t in ("row", "c", "v", "f", "is"))
 TEXT, RUN = f"{MAIN}t", f"{MAIN}r"
+SHEET_DATA, SHEETS, SHEET, WORKBOOK_PR = (
+    f"{MAIN}{t}" for t in ("sheetData", "sheets", "sheet", "workbookPr")
+)
+NUM_FMTS, NUM_FMT, CELL_XFS, XF = (f"{MAIN}{t}" for t in ("numFmts", "numFmt", "cellXfs", "xf"))
+SHARED_ITEM = f"{MAIN}si"
+RELATIONSHIP, PROPERTY = f"{RELS}Relationship", f"{CUSTOM}property"
 CUSTOM_PROPS = "docProps/custom.xml"
+
+# The standard workbook (gongkai init, and the same re-saved by Excel, WPS or LibreOffice)
+# holds a few hundred used cells a sheet: its largest part is under 40 KB and all its XML
+# under 100 KB. The limits are a hundred and more times that, room for styles piled up by
+# copying and pasting or a sheet of notes added, and still small enough that several
+# uploads read at once stay within a few tens of MB each.
+MAX_SHEET_ROWS = 50_000  # rows of one sheet, empty ones included
+MAX_SHEET_CELLS = 200_000  # cells of one sheet
+WORKBOOK_NORMAL = "gongkai 标准填报表的一张工作表只有几十 KB、几百个单元格，全部 XML 不到 100 KB"
+WORKBOOK_ADVICE = (
+    "请删除多余的行、列和工作表（或把数据复制到 gongkai init 生成的新填报表），另存为 .xlsx 后再试；"
+    "如果不知道文件为何这样大，请确认文件来源。"
+)
 
 Cell = tuple[Any, str]  # (value, data type)
 Bounds = tuple[int, int, int, int]  # top row, left column, bottom row, right column
@@ -49,22 +74,18 @@ class Book:
     def __init__(self, package: Package) -> None:
         self.package = package
         self._part = _workbook_part(package)
-        root = package.xml(self._part)
-        props = root.find(f"{MAIN}workbookPr")
-        date1904 = props is not None and props.get("date1904", "").lower() in ("1", "true")
+        date1904, sheets = _workbook_sheets(package, self._part)
         self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         rels = _relationships(package, self._part)
         self._sheets: dict[str, str] = {}
-        sheets = root.find(f"{MAIN}sheets")
-        for sheet in sheets.iterchildren(f"{MAIN}sheet") if sheets is not None else ():
-            rid = sheet.get(f"{DOC_REL}id")
+        for sheet, rid in sheets:
             if not rid:
                 continue
             if rid not in rels:
-                raise self.damaged(self._part, f"工作表“{sheet.get('name')}”的关系 {rid} 不存在")
+                raise self.damaged(self._part, f"工作表“{sheet}”的关系 {rid} 不存在")
             kind, target = rels[rid]
             if target in package and "chartsheet" not in kind:
-                self._sheets[sheet.get("name", "")] = target
+                self._sheets[sheet or ""] = target
         self._shared_path = _related(rels, "/sharedStrings", "xl/sharedStrings.xml", package)
         self._styles_path = _related(rels, "/styles", "xl/styles.xml", package)
         self._strings: list[str] | None = None
@@ -103,8 +124,8 @@ class Book:
     def custom_property(self, name: str) -> str | None:
         if CUSTOM_PROPS not in self.package:
             return None
-        for prop in self.package.xml(CUSTOM_PROPS).iterchildren(f"{CUSTOM}property"):
-            if prop.get("name") == name:
+        for _, prop in self.package.items(CUSTOM_PROPS):
+            if prop.tag == PROPERTY and prop.get("name") == name:
                 value = next(prop.iterchildren(), None)
                 return value.text if value is not None else None
         return None
@@ -120,16 +141,18 @@ class Book:
     def _sheet(self, sheet: str, *, data_only: bool, bounds: Bounds | None) -> dict[tuple[int, int], Cell]:
         key = (sheet, data_only, bounds)
         if key not in self._parsed:
-            part = self._sheets[sheet]
-            self._parsed[key] = _SheetParser(self, part, data_only).parse(self.package.xml(part), bounds)
+            self._parsed[key] = _SheetParser(self, sheet, data_only).parse(bounds)
         return self._parsed[key]
 
     def shared_string(self, index: str, part: str, where: str) -> str:
         if self._strings is None:
             self._strings = []
             if self._shared_path is not None:
-                root = self.package.xml(self._shared_path)
-                self._strings = [workbook_text(_rich_text(si)) for si in root.iterchildren(f"{MAIN}si")]
+                self._strings = [
+                    workbook_text(_rich_text(si))
+                    for _, si in self.package.items(self._shared_path)
+                    if si.tag == SHARED_ITEM
+                ]
         try:
             return self._strings[int(index)]
         except (ValueError, IndexError):
@@ -142,13 +165,20 @@ class Book:
             dates: set[int] = set()
             durations: set[int] = set()
             if self._styles_path is not None:
-                root = self.package.xml(self._styles_path)
-                custom = {
-                    _number(fmt.get("numFmtId"), self, self._styles_path): fmt.get("formatCode", "")
-                    for fmt in root.iterfind(f"{MAIN}numFmts/{MAIN}numFmt")
-                }
-                for index, xf in enumerate(root.iterfind(f"{MAIN}cellXfs/{MAIN}xf")):
-                    number = _number(xf.get("numFmtId"), self, self._styles_path)
+                # Only two lists are needed: taken as they stream by, resolved afterwards (the
+                # formats first, as the file may hold them in any order).
+                formats: list[tuple[str | None, str]] = []
+                styles: list[str | None] = []
+                for level, element in self.package.items(self._styles_path, 2):
+                    if level == 2:
+                        parent = element.getparent().tag
+                        if element.tag == NUM_FMT and parent == NUM_FMTS:
+                            formats.append((element.get("numFmtId"), element.get("formatCode", "")))
+                        elif element.tag == XF and parent == CELL_XFS:
+                            styles.append(element.get("numFmtId"))
+                custom = {_number(number, self, self._styles_path): code for number, code in formats}
+                for index, style in enumerate(styles):
+                    number = _number(style, self, self._styles_path)
                     code = custom[number] if number in custom else builtin_format_code(number)
                     if is_date_format(code):
                         dates.add(index)
@@ -159,24 +189,37 @@ class Book:
 
 
 class _SheetParser:
-    def __init__(self, book: Book, part: str, data_only: bool) -> None:
+    def __init__(self, book: Book, sheet: str, data_only: bool) -> None:
         self.book = book
-        self.part = part
+        self.sheet = sheet
+        self.part = book._sheets[sheet]
         self.data_only = data_only
         self.shared_formulae: dict[str, Translator] = {}
 
-    def parse(self, root: etree._Element, bounds: Bounds | None) -> dict[tuple[int, int], Cell]:
+    def parse(self, bounds: Bounds | None) -> dict[tuple[int, int], Cell]:
         """The cells inside ``bounds`` (all when None). Cells outside are located but not
         converted: a standard sheet is mostly labels the reader never looks at. A shared
         formula's anchor is always read, since cells inside may refer to it."""
         top, left, bottom, right = bounds or (1, 1, 1 << 20, 1 << 14)
         out: dict[tuple[int, int], Cell] = {}
-        data = root.find(f"{MAIN}sheetData")
-        if data is None:
-            return out
-        row_number = 0
+        row_number = rows = cells = 0
         formulas = not self.data_only
-        for row in data.iterchildren(ROW):
+        data = None  # the sheet's (first) sheetData: rows elsewhere are not the sheet's
+        for level, row in self.book.package.items(self.part, 2):
+            if level == 1:
+                if data is not None and row is data:
+                    break  # the rest of the sheet (merged cells, formatting) is not needed
+                continue
+            if row.tag != ROW or (parent := row.getparent()).tag != SHEET_DATA:
+                continue
+            if data is None:
+                data = parent
+            elif parent is not data:
+                continue
+            rows += 1
+            cells += len(row)
+            if rows > MAX_SHEET_ROWS or cells > MAX_SHEET_CELLS:
+                raise self.too_large(rows > MAX_SHEET_ROWS)
             try:
                 row_number = int(row.get("r") or row_number + 1)
             except ValueError:
@@ -204,6 +247,14 @@ class _SheetParser:
                 except (ValueError, TypeError, OverflowError, IndexError, KeyError) as exc:
                     raise self.book.damaged(self.part, f"单元格 {where} 的内容无法识别：{exc}") from exc
         return out
+
+    def too_large(self, rows: bool) -> UnreadableInputError:
+        limit, unit = (MAX_SHEET_ROWS, "行") if rows else (MAX_SHEET_CELLS, "个单元格")
+        return UnreadableInputError(
+            f"文件 {self.book.name} 的工作表“{self.sheet}”（部件 {self.part}）有 {limit} {unit}以上，"
+            f"超过每张工作表 {limit} {unit}的上限。{WORKBOOK_NORMAL}，这样多的内容不是正常填写或另存能产生的，"
+            f"读取它会耗尽内存，程序已拒绝处理。{WORKBOOK_ADVICE}"
+        )
 
     def value(self, cell: etree._Element, where: str) -> Cell:
         # One pass over the children: lxml's find() parses its path on every call, five
@@ -326,13 +377,59 @@ def _relationships(package: Package, source: str) -> dict[str, tuple[str, str]]:
     if rels not in package:
         return {}
     out: dict[str, tuple[str, str]] = {}
-    for rel in package.xml(rels).iterchildren(f"{RELS}Relationship"):
-        if rel.get("TargetMode") == "External":
+    for _, rel in package.items(rels):
+        if rel.tag != RELATIONSHIP or rel.get("TargetMode") == "External":
             continue
         target = rel.get("Target", "")
         path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
         out[rel.get("Id", "")] = (rel.get("Type", ""), posixpath.normpath(path))
     return out
+
+
+def _workbook_sheets(package: Package, part: str) -> tuple[bool, list[tuple[str | None, str | None]]]:
+    """From workbook.xml: whether dates count from 1904, and each sheet's name and
+    relationship id, in order."""
+    props: etree._Element | None = None
+    first: etree._Element | None = None  # the first <sheets>, the one a workbook has
+    sheets: list[tuple[str | None, str | None]] = []
+    for level, element in package.items(part, 2):
+        if level == 1:
+            if props is None and element.tag == WORKBOOK_PR:
+                props = element
+        elif element.tag == SHEET and (parent := element.getparent()).tag == SHEETS:
+            if first is None:
+                first = parent
+            if parent is first:
+                sheets.append((element.get("name"), element.get(f"{DOC_REL}id")))
+    date1904 = props is not None and props.get("date1904", "").lower() in ("1", "true")
+    return date1904, sheets
+
+
+def _part_label(package: Package, member: str) -> str | None:
+    """How a refusal names a part (the package guard asks, from the parts that passed)."""
+    if member.endswith("sharedStrings.xml"):
+        return "共享字符串表"
+    if member.endswith("styles.xml"):
+        return "样式表"
+    part = _workbook_part(package)
+    if part == member:
+        return "工作簿目录"
+    rels = _relationships(package, part)
+    for sheet, rid in _workbook_sheets(package, part)[1]:
+        if rid in rels and rels[rid][1] == member:
+            return f"工作表“{sheet}”"
+    return None
+
+
+# Given to the package guard by the reader: checked before any part is parsed.
+WORKBOOK_XML = XmlLimits(
+    part=4 * MB,
+    total=16 * MB,
+    normal=WORKBOOK_NORMAL,
+    advice=WORKBOOK_ADVICE,
+    label=_part_label,
+    keep_other=False,
+)
 
 
 def _related(rels: dict[str, tuple[str, str]], kind: str, default: str, package: Package) -> str | None:
