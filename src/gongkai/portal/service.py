@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import tempfile
 import threading
 import unicodedata
@@ -545,12 +546,21 @@ def sniff(data: bytes, filename: str) -> str:
     )
 
 
+# Uploads are read in Starlette's thread pool, as many at once as requests arrive. Reading is
+# CPU work under the GIL: more readers than cores add no speed, only memory (each holds its
+# workbook's inflated XML while it reads, and every thread keeps its own malloc arena), so
+# the others wait their turn here.
+_READERS = threading.BoundedSemaphore(min(4, os.cpu_count() or 2))
+
+
 def read_upload(data: bytes, filename: str) -> tuple[str, Report]:
     """Read uploaded bytes with the library's reader (and so through its guards: old
-    formats, encryption, zip and XML bombs), named as the clerk named the file."""
+    formats, encryption, zip and XML bombs, workbooks holding far more than a report),
+    named as the clerk named the file; a few at a time (:data:`_READERS`)."""
     kind = sniff(data, filename)
     stem = safe_filename(Path(filename).stem)[:80] or "上传文件"
-    return kind, read_report(data, f"{stem}{kind}")
+    with _READERS:
+        return kind, read_report(data, f"{stem}{kind}")
 
 
 _SQLITE_WRITER = threading.Lock()
