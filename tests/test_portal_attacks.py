@@ -344,6 +344,8 @@ def test_error_pages_carry_the_security_headers(app, world, portal, monkeypatch)
     missing = c.get("/no/such/page")
     assert missing.status_code == 404 and "找不到" in missing.text
     assert c.delete("/login").status_code == 405
+    broken_form = c.post(f"/b/{world.bodies['东山镇']}/upload", files={"file": ("长" * 3000 + ".xlsx", b"PK")})  # header too long
+    assert broken_form.status_code == 400 and "格式不对" in broken_form.text
     token = csrf_of(c.get("/login").text)
     big = c.post("/login", data={"username": "x" * 20000, "csrf_token": token})
     monkeypatch.setattr(service, "rounds", lambda db: 1 / 0)
@@ -351,7 +353,7 @@ def test_error_pages_carry_the_security_headers(app, world, portal, monkeypatch)
     login(broken, "county", ADMIN_PASSWORD)
     failed = broken.get("/county")
     assert failed.status_code == 500 and "系统出错" in failed.text
-    for r in (missing, big, failed):
+    for r in (missing, big, failed, broken_form):
         assert "frame-ancestors 'none'" in r.headers["content-security-policy"], r.status_code
         assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY"
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -847,7 +848,7 @@ def create_app(settings: Settings | str) -> Starlette:
     if isinstance(settings, str):
         settings = Settings(settings)
     portal = Portal(settings)
-    app = Starlette(routes=ROUTES, exception_handlers={404: _not_found, 405: _not_allowed})
+    app = Starlette(routes=ROUTES, exception_handlers={HTTPException: _http_error})
     app.state.portal = portal
     app.add_middleware(SecurityHeaders, max_upload=settings.max_upload + 1024 * 1024, timeout=settings.body_timeout)
     with portal.session() as db:
@@ -856,12 +857,17 @@ def create_app(settings: Settings | str) -> Starlette:
     return app
 
 
-async def _not_found(request: Request, exc: Exception) -> Response:
-    return PlainTextResponse("找不到该页面或文件。", status_code=404)
+HTTP_ERRORS = {
+    400: "请求的格式不对（如上传的表单不完整），已拒绝。请刷新页面后重试。",
+    404: "找不到该页面或文件。",
+    405: "不支持这种请求方式。",
+}
 
 
-async def _not_allowed(request: Request, exc: Exception) -> Response:
-    return PlainTextResponse("不支持这种请求方式。", status_code=405)
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, a malformed form) in Chinese."""
+    status = getattr(exc, "status_code", 400)
+    return PlainTextResponse(HTTP_ERRORS.get(status, "请求无法处理。"), status_code=status, headers=getattr(exc, "headers", None))
 
 
 __all__ = ["AuditEntry", "Portal", "Settings", "create_app", "open_portal"]
