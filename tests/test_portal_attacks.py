@@ -533,3 +533,24 @@ def test_the_demos_admin_must_change_its_printed_password(db_url, clock) -> None
             assert all(u.disabled for u in db.scalars(select(User).where(User.body_id.in_(body_ids))))
     finally:
         application.state.portal.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("深.json", b'{"body": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "嵌套层数过多"),
+        ("大数.json", b'{"body": {"name": "x", "year": ' + b"9" * 5000 + b"}}", "位数过多"),
+    ],
+)
+def test_hostile_json_is_a_message_in_the_cli_and_the_portal(app, world, tmp_path, name, data, expected) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from gongkai.cli import app as cli
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2 and expected in result.output and "Traceback" not in result.output
+    east = filer_client(app, world, "东山镇")
+    r = _upload(east, world.bodies["东山镇"], data, name)
+    assert r.status_code == 422 and expected in r.text

@@ -41,6 +41,10 @@ def read_json(source: str | Path | bytes, name: str | None = None) -> Report:
         raise UnreadableInputError(
             f"{path.name} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列有语法错误（{exc.msg}）。"
         ) from exc
+    except RecursionError as exc:  # nested thousands of levels deep: no report is
+        raise UnreadableInputError(f"{path.name} 的 JSON 嵌套层数过多，不是年度报告数据，程序已拒绝处理。") from exc
+    except ValueError as exc:  # an integer of thousands of digits (Python refuses to convert it)
+        raise UnreadableInputError(f"{path.name} 中有位数过多的数字（超过 4300 位），不是年度报告数据，程序已拒绝处理。") from exc
     return parse_report_data(data, path)
 
 
