@@ -53,6 +53,7 @@ from ..reading import read_report
 from ..rendering import safe_filename
 from ..sources import ReportSource, SourceLike, as_sources
 from ..workbook.writer import build_workbook
+from ..workbook.xlsx import WORKBOOK_XML
 from ..xlsx_text import append_row
 from . import security
 from .db import AuditEntry, Blob, BodyRow, Rendered, Review, Round, Submission, User, Version
@@ -516,7 +517,7 @@ def _custom_properties(data: bytes) -> dict[str, str]:
     """The custom document properties of an .xlsx, read through the library's package guard
     like every other part (one safe way to open a package)."""
     try:
-        package = open_package(data, "上传的文件")
+        package = open_package(data, "上传的文件", xml_limits=WORKBOOK_XML)  # the reader's bounds, not the general ones
         if "docProps/custom.xml" not in package:
             return {}
         root = package.xml("docProps/custom.xml")
