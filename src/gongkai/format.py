@@ -315,3 +315,175 @@ def appeal_cell_label(group_key: str, col_key: str) -> str:
     group = next(g for g in APPEAL_GROUPS if g.key == group_key)
     col = next(c for c in APPEAL_COLUMNS if c.key == col_key)
     return f"“{group.full_label}”的“{col.label}”"
+
+
+# --- balance rows and titles ------------------------------------------------------------
+
+# 表三's statutory balance (the corner label): 一 + 二 = （七）总计 + 四, in every column.
+BALANCE_INFLOW: tuple[str, ...] = ("new", "carried_over")
+BALANCE_OUTFLOW: tuple[str, ...] = ("results_total", "carried_forward")
+BALANCE_ROWS: tuple[str, ...] = (*BALANCE_INFLOW, *BALANCE_OUTFLOW)
+TITLE_SUFFIX = "政府信息公开工作年度报告"
+
+
+def report_title(name: str, year: int | str) -> str:
+    """The report's title as the format prints it: "大峪镇人民政府2025年政府信息公开工作年度报告"."""
+    return f"{name}{year}年{TITLE_SUFFIX}"
+
+
+# --- the drawn geometry of tables 二/三/四 ------------------------------------------------
+
+CellRole = Literal["header", "label", "data"]
+TableRowKind = Literal["block", "columns", "header", "data"]
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One cell of a drawn table: where it starts on the table's grid, what it spans, and
+    for a data cell the figure's key path (``requests.new.total``)."""
+
+    row: int
+    col: int
+    text: str = ""
+    rowspan: int = 1
+    colspan: int = 1
+    role: CellRole = "header"
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class TableGeometry:
+    """A statutory table as every writer draws it (Word, HTML, workbook) and the published
+    readers expect it. ``cells`` are in drawing order; ``row_kinds`` says what each grid row
+    is, ``blocks`` which rows belong together (table 二's four blocks)."""
+
+    key: str
+    name: str
+    heading: str
+    width: int
+    row_kinds: tuple[TableRowKind, ...]
+    blocks: tuple[int, ...]
+    cells: tuple[GridCell, ...]
+
+    @property
+    def height(self) -> int:
+        return len(self.row_kinds)
+
+    @property
+    def header_rows(self) -> int:
+        """Rows at the top repeated on each page the table runs onto."""
+        return sum(1 for k in self.row_kinds if k == "header")
+
+    def rows(self) -> list[list[GridCell]]:
+        """The cells starting on each grid row, left to right."""
+        out: list[list[GridCell]] = [[] for _ in self.row_kinds]
+        for cell in sorted(self.cells, key=lambda c: (c.row, c.col)):
+            out[cell.row].append(cell)
+        return out
+
+    def covering(self) -> dict[tuple[int, int], GridCell]:
+        """Every grid position and the cell that covers it."""
+        return {
+            (r, c): cell
+            for cell in self.cells
+            for r in range(cell.row, cell.row + cell.rowspan)
+            for c in range(cell.col, cell.col + cell.colspan)
+        }
+
+    def data_cells(self) -> tuple[GridCell, ...]:
+        return tuple(c for c in self.cells if c.role == "data")
+
+
+def _proactive_geometry() -> TableGeometry:
+    width = PROACTIVE_WIDTH
+    cells: list[GridCell] = []
+    kinds: list[TableRowKind] = []
+    blocks: list[int] = []
+    for b, block in enumerate(PROACTIVE_BLOCKS):
+        r = len(kinds)
+        cells.append(GridCell(r, 0, block.header, colspan=width))
+        cells.append(GridCell(r + 1, 0, block.columns[0]))
+        rest = block.columns[1:]
+        for i, label in enumerate(rest):
+            # The last column takes what is left of the grid (1 + 3, or 1 + 1 spanning 3).
+            cells.append(GridCell(r + 1, 1 + i, label, colspan=width - 1 - i if i == len(rest) - 1 else 1))
+        kinds += ["block", "columns"]
+        for i, row in enumerate(block.rows):
+            rr = r + 2 + i
+            cells.append(GridCell(rr, 0, row.label, role="label"))
+            if row.fields:
+                cells += [
+                    GridCell(rr, 1 + j, role="data", path=f"proactive.{row.key}.{f}") for j, f in enumerate(row.fields)
+                ]
+            else:
+                cells.append(GridCell(rr, 1, colspan=width - 1, role="data", path=f"proactive.{row.key}"))
+            kinds.append("data")
+        blocks += [b] * (2 + len(block.rows))
+    return TableGeometry(
+        "proactive", TABLE_LABELS["proactive"], SECTION_HEADINGS[1], width, tuple(kinds), tuple(blocks), tuple(cells)
+    )
+
+
+def _request_geometry() -> TableGeometry:
+    depth = REQUEST_LABEL_DEPTH
+    parts = REQUEST_PART_COLUMNS
+    first, *legal = parts
+    ncols = len(REQUEST_COLUMNS)
+    cells = [
+        GridCell(0, 0, REQUEST_CORNER_LABEL, rowspan=3, colspan=depth),
+        GridCell(0, depth, REQUEST_APPLICANT_LABEL, colspan=ncols),
+        GridCell(1, depth, first.label, rowspan=2),
+        GridCell(1, depth + 1, REQUEST_LEGAL_PERSON_LABEL, colspan=len(legal)),
+        *(GridCell(2, depth + 1 + j, c.label) for j, c in enumerate(legal)),
+        GridCell(1, depth + len(parts), REQUEST_COLUMNS[-1].label, rowspan=2),
+    ]
+    top = 3
+    cells += [
+        GridCell(top + lc.row, lc.col, lc.text, lc.rowspan, lc.colspan, role="label") for lc in request_label_cells()
+    ]
+    cells += [
+        GridCell(top + i, depth + j, role="data", path=f"requests.{row.key}.{c.key}")
+        for i, row in enumerate(REQUEST_ROWS)
+        for j, c in enumerate(REQUEST_COLUMNS)
+    ]
+    kinds: tuple[TableRowKind, ...] = ("header",) * top + ("data",) * len(REQUEST_ROWS)
+    return TableGeometry(
+        "requests", TABLE_LABELS["requests"], SECTION_HEADINGS[2], depth + ncols, kinds, (0,) * len(kinds), tuple(cells)
+    )
+
+
+def _appeal_geometry() -> TableGeometry:
+    n = len(APPEAL_COLUMNS)
+    cells: list[GridCell] = []
+    parents: dict[str, int] = {}
+    for g, group in enumerate(APPEAL_GROUPS):
+        col = g * n
+        if group.parent is None:
+            # A group without a parent header: its label spans the top row and its column
+            # labels span the two rows below.
+            cells.append(GridCell(0, col, group.label, colspan=n))
+            cells += [GridCell(1, col + c, column.label, rowspan=2) for c, column in enumerate(APPEAL_COLUMNS)]
+        else:
+            parents.setdefault(group.parent, col)
+            cells.append(GridCell(1, col, group.label, colspan=n))
+            cells += [GridCell(2, col + c, column.label) for c, column in enumerate(APPEAL_COLUMNS)]
+    for parent, col in parents.items():
+        siblings = sum(1 for g in APPEAL_GROUPS if g.parent == parent)
+        cells.append(GridCell(0, col, parent, colspan=n * siblings))
+    cells += [
+        GridCell(3, g * n + c, role="data", path=f"appeals.{group.key}.{column.key}")
+        for g, group in enumerate(APPEAL_GROUPS)
+        for c, column in enumerate(APPEAL_COLUMNS)
+    ]
+    kinds: tuple[TableRowKind, ...] = ("header", "header", "header", "data")
+    width = n * len(APPEAL_GROUPS)
+    return TableGeometry(
+        "appeals", TABLE_LABELS["appeals"], SECTION_HEADINGS[3], width, kinds, (0,) * len(kinds), tuple(cells)
+    )
+
+
+PROACTIVE_TABLE: TableGeometry = _proactive_geometry()
+REQUEST_TABLE: TableGeometry = _request_geometry()
+APPEAL_TABLE: TableGeometry = _appeal_geometry()
+TABLES: tuple[TableGeometry, ...] = (PROACTIVE_TABLE, REQUEST_TABLE, APPEAL_TABLE)
+TABLE_BY_KEY: dict[str, TableGeometry] = {t.key: t for t in TABLES}

@@ -24,7 +24,7 @@ import io
 import re
 import sys
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -423,34 +423,55 @@ def _keep_together(rows: list[Row]) -> list[Row]:
     return [Row(r.cells, r.header, r.height, keep_next=i < len(rows) - 1) for i, r in enumerate(rows)]
 
 
+def _placeholder(path: str) -> str:
+    """The docxtpl placeholder of a figure: ``requests.new.total`` → ``{{ t3.new.total }}``."""
+    table, rest = path.split(".", 1)
+    return f"{{{{ {_CONTEXT_NAMES[table]}.{rest} }}}}"
+
+
+_CONTEXT_NAMES = {"proactive": "t2", "requests": "t3", "appeals": "t4"}
+
+
+def _grid_rows(table: fmt.TableGeometry, label_cell: Callable[[fmt.GridCell, bool], Cell] | None = None) -> list[tuple[Cell, ...]]:
+    """The table's grid as Word rows: a cell spanning rows opens a vertical merge on its first
+    row and continues it, empty, in the same grid column of the rows below."""
+    covering = table.covering()
+    out: list[tuple[Cell, ...]] = []
+    for r in range(table.height):
+        cells: list[Cell] = []
+        col = 0
+        while col < table.width:
+            gc = covering[(r, col)]
+            starts = gc.row == r
+            merge: Literal["restart", "continue"] | None = None
+            if gc.rowspan > 1:
+                merge = "restart" if starts else "continue"
+            if gc.role == "data":
+                cells.append(Cell(_placeholder(gc.path), span=gc.colspan, vmerge=merge))
+            elif gc.role == "label" and label_cell is not None:
+                cells.append(label_cell(gc, starts))
+            else:
+                cells.append(Cell(gc.text if starts else "", span=gc.colspan, vmerge=merge))
+            col += gc.colspan
+        out.append(tuple(cells))
+    return out
+
+
 def proactive_table_xml() -> str:
     """Table 二: four blocks, each a spanning header, a column-header row and data rows."""
+    table = fmt.PROACTIVE_TABLE
     label_width = 2844
-    widths = [label_width] + [(TEXT_WIDTH - label_width) // 3] * 3
-    width = fmt.PROACTIVE_WIDTH
+    widths = [label_width] + [(TEXT_WIDTH - label_width) // 3] * (table.width - 1)
+    grid = _grid_rows(table)
     rows: list[Row] = []
-    for block in fmt.PROACTIVE_BLOCKS:
+    for block in dict.fromkeys(table.blocks):
         # Each block is kept together, but the table may break between blocks: keeping all
         # fifteen rows together would push the whole table to the next page.
-        block_rows: list[Row] = [Row((Cell(block.header, span=width),), height=397)]
-        header = [Cell(block.columns[0])]
-        rest = block.columns[1:]
-        for i, label in enumerate(rest):
-            # The last column takes what is left of the grid (1 + 3, or 1 + 1 spanning 3).
-            header.append(Cell(label, span=width - 1 - i if i == len(rest) - 1 else 1))
-        block_rows.append(Row(tuple(header), height=397))
-        for row in block.rows:
-            cells = [Cell(row.label)]
-            if row.fields:
-                cells += [Cell(f"{{{{ t2.{row.key}.{f} }}}}") for f in row.fields]
-            else:
-                cells.append(Cell(f"{{{{ t2.{row.key} }}}}", span=width - 1))
-            block_rows.append(Row(tuple(cells), height=397))
-        rows += _keep_together(block_rows)
+        rows += _keep_together([Row(grid[r], height=397) for r in range(table.height) if table.blocks[r] == block])
     return _table_xml(widths, rows, cell_margin=108)
 
 
-# The 22-row “三、本年度办理结果” cell reads one character a line, like vertical text;
+# The tall “三、本年度办理结果” cell reads one character a line, like vertical text;
 # group labels read “（三）” over “不予公开”.
 REQUEST_LABEL_WIDTHS = (454, 1100, 2410)
 # Two characters of header text a line (商业/企业) and room for a five-digit count; the 总计
@@ -461,102 +482,40 @@ REQUEST_CELL_MARGIN = 45
 _GROUP_NUMBER = re.compile(r"^（[一二三四五六七八九十]+）")
 
 
+def _request_label(gc: fmt.GridCell, starts: bool) -> Cell:
+    merge: Literal["restart", "continue"] | None = None
+    text = gc.text if starts else ""
+    style = STYLE_TABLE_LABEL
+    if gc.rowspan > 1:
+        merge = "restart" if starts else "continue"
+        style = STYLE_TABLE
+        # Break “（三）不予公开” after its number rather than mid-word.
+        text = _GROUP_NUMBER.sub(lambda m: m.group(0) + "\n", text)
+    return Cell(text, span=gc.colspan, vmerge=merge, style=style)
+
+
 def request_table_xml() -> str:
-    """Table 三: the 3×3 corner, the applicant header, and 25 rows under merged labels."""
-    label_widths = list(REQUEST_LABEL_WIDTHS)
-    widths = label_widths + [REQUEST_NUMBER_WIDTH] * len(fmt.REQUEST_PART_COLUMNS) + [REQUEST_TOTAL_WIDTH]
-    depth = fmt.REQUEST_LABEL_DEPTH
-    first, *legal, total = fmt.REQUEST_COLUMNS
+    """Table 三: the corner, the applicant header, and one row per figure row under merged labels."""
+    table = fmt.REQUEST_TABLE
+    widths = [*REQUEST_LABEL_WIDTHS, *[REQUEST_NUMBER_WIDTH] * len(fmt.REQUEST_PART_COLUMNS), REQUEST_TOTAL_WIDTH]
     rows = [
-        Row(
-            (
-                Cell(fmt.REQUEST_CORNER_LABEL, span=depth, vmerge="restart"),
-                Cell(fmt.REQUEST_APPLICANT_LABEL, span=len(fmt.REQUEST_COLUMNS)),
-            ),
-            header=True,
-            height=340,
-            keep_next=True,  # never leave the header alone at the foot of a page
-        ),
-        Row(
-            (
-                Cell(span=depth, vmerge="continue"),
-                Cell(first.label, vmerge="restart"),
-                Cell(fmt.REQUEST_LEGAL_PERSON_LABEL, span=len(legal)),
-                Cell(total.label, vmerge="restart"),
-            ),
-            header=True,
-            height=340,
-            keep_next=True,  # never leave the header alone at the foot of a page
-        ),
-        Row(
-            (
-                Cell(span=depth, vmerge="continue"),
-                Cell(vmerge="continue"),
-                *(Cell(c.label) for c in legal),
-                Cell(vmerge="continue"),
-            ),
-            header=True,
-            height=340,
-            keep_next=True,  # never leave the header alone at the foot of a page
-        ),
+        # Header rows repeat on every page and are never left alone at the foot of a page.
+        Row(cells, header=True, height=340, keep_next=True)
+        if kind == "header"
+        else Row(cells, height=300)
+        for cells, kind in zip(_grid_rows(table, _request_label), table.row_kinds, strict=True)
     ]
-    # Place the merged label cells: a cell starting on this row opens a vertical merge
-    # (when it spans rows), rows below it continue the merge in the same grid column.
-    occupied: dict[tuple[int, int], tuple[fmt.LabelCell, bool]] = {}
-    for lc in fmt.request_label_cells():
-        for r in range(lc.row, lc.row + lc.rowspan):
-            occupied[(r, lc.col)] = (lc, r == lc.row)
-    for i, row in enumerate(fmt.REQUEST_ROWS):
-        cells: list[Cell] = []
-        col = 0
-        while col < depth:
-            lc, starts = occupied[(i, col)]
-            merge: Literal["restart", "continue"] | None = None
-            if lc.rowspan > 1:
-                merge = "restart" if starts else "continue"
-            text = lc.text if starts else ""
-            style = STYLE_TABLE_LABEL
-            if lc.rowspan > 1:
-                style = STYLE_TABLE
-                # Break “（三）不予公开” after its number rather than mid-word.
-                text = _GROUP_NUMBER.sub(lambda m: m.group(0) + "\n", text)
-            cells.append(Cell(text, span=lc.colspan, vmerge=merge, style=style))
-            col += lc.colspan
-        cells += [Cell(f"{{{{ t3.{row.key}.{c.key} }}}}") for c in fmt.REQUEST_COLUMNS]
-        rows.append(Row(tuple(cells), height=300))
     return _table_xml(widths, rows, cell_margin=REQUEST_CELL_MARGIN)
 
 
 def appeal_table_xml() -> str:
-    """Table 四: 15 number columns under 行政复议 and 行政诉讼 (直接起诉, 复议后起诉)."""
-    n = len(fmt.APPEAL_COLUMNS)
-    count = n * len(fmt.APPEAL_GROUPS)
-    base, extra = divmod(TEXT_WIDTH, count)
-    widths = [base + (1 if i < extra else 0) for i in range(count)]
-    top: list[Cell] = []
-    middle: list[Cell] = []
-    bottom: list[Cell] = []
-    seen_parents: set[str] = set()
-    for group in fmt.APPEAL_GROUPS:
-        if group.parent is None:
-            # A group without a parent header: its label spans the top row and its column
-            # labels span the two rows below.
-            top.append(Cell(group.label, span=n))
-            middle += [Cell(c.label, vmerge="restart") for c in fmt.APPEAL_COLUMNS]
-            bottom += [Cell(vmerge="continue") for _ in fmt.APPEAL_COLUMNS]
-            continue
-        if group.parent not in seen_parents:
-            seen_parents.add(group.parent)
-            siblings = sum(1 for g in fmt.APPEAL_GROUPS if g.parent == group.parent)
-            top.append(Cell(group.parent, span=n * siblings))
-        middle.append(Cell(group.label, span=n))
-        bottom += [Cell(c.label) for c in fmt.APPEAL_COLUMNS]
-    data = [Cell(f"{{{{ t4.{g.key}.{c.key} }}}}") for g in fmt.APPEAL_GROUPS for c in fmt.APPEAL_COLUMNS]
+    """Table 四: the number columns under 行政复议 and 行政诉讼 (直接起诉, 复议后起诉)."""
+    table = fmt.APPEAL_TABLE
+    base, extra = divmod(TEXT_WIDTH, table.width)
+    widths = [base + (1 if i < extra else 0) for i in range(table.width)]
     rows = [
-        Row(tuple(top), header=True, height=397),
-        Row(tuple(middle), header=True, height=397),
-        Row(tuple(bottom), header=True, height=397),
-        Row(tuple(data), height=567),
+        Row(cells, header=True, height=397) if kind == "header" else Row(cells, height=567)
+        for cells, kind in zip(_grid_rows(table), table.row_kinds, strict=True)
     ]
     return _table_xml(widths, _keep_together(rows), cell_margin=57)
 

@@ -153,80 +153,78 @@ def _channel_specs() -> list[CellSpec]:
     return specs
 
 
-# --- table 二 ---------------------------------------------------------------------------
+# --- tables 二/三/四: drawn from the format's geometry, one sheet each --------------------
 
-PROACTIVE_FIRST_ROW = 3  # row 1 title, row 2 hint
-
-
-@dataclass(frozen=True)
-class ProactiveBlockRows:
-    block: fmt.ProactiveBlock
-    header_row: int
-    columns_row: int
-    first_data_row: int
+TABLE_TOP_ROW = 3  # row 1 the title, row 2 the unit hint
 
 
-def proactive_block_rows() -> list[ProactiveBlockRows]:
-    out, row = [], PROACTIVE_FIRST_ROW
-    for block in fmt.PROACTIVE_BLOCKS:
-        out.append(ProactiveBlockRows(block, row, row + 1, row + 2))
-        row += 2 + len(block.rows)
+def table_origin(table: fmt.TableGeometry) -> tuple[int, int]:
+    """The sheet row and column of the table's top-left grid cell."""
+    return TABLE_TOP_ROW, 1
+
+
+@cache
+def table_addresses() -> dict[str, str]:
+    """Every figure of tables 二/三/四 and its cell: the geometry's data cells, placed."""
+    out: dict[str, str] = {}
+    for table in fmt.TABLES:
+        top, left = table_origin(table)
+        for c in table.data_cells():
+            out[c.path] = _a1(left + c.col, top + c.row)
     return out
 
 
 def _proactive_specs() -> list[CellSpec]:
+    where = table_addresses()
     specs = []
-    for b in proactive_block_rows():
-        for i, row in enumerate(b.block.rows):
-            r = b.first_data_row + i
+    for block in fmt.PROACTIVE_BLOCKS:
+        for row in block.rows:
             if row.fields:
                 specs += [
                     CellSpec(
                         f"proactive.{row.key}.{field}",
                         SHEET_PROACTIVE,
-                        _a1(2 + j, r),
+                        where[f"proactive.{row.key}.{field}"],
                         fmt.proactive_cell_label(row, field),
                         "int",
                     )
-                    for j, field in enumerate(row.fields)
+                    for field in row.fields
                 ]
             else:
                 kind: Kind = "decimal" if row.decimal else "int"
-                label = f"{row.label}·{b.block.columns[1]}"
-                specs.append(CellSpec(f"proactive.{row.key}", SHEET_PROACTIVE, _a1(2, r), label, kind))
+                label = f"{row.label}·{block.columns[1]}"
+                specs.append(CellSpec(f"proactive.{row.key}", SHEET_PROACTIVE, where[f"proactive.{row.key}"], label, kind))
     return specs
 
 
-# --- table 三 ---------------------------------------------------------------------------
-
-REQUESTS_HEADER_ROW = 3  # three header rows: 3, 4, 5
-REQUESTS_FIRST_ROW = REQUESTS_HEADER_ROW + 3
+REQUESTS_HEADER_ROW = TABLE_TOP_ROW
+REQUESTS_FIRST_ROW = TABLE_TOP_ROW + fmt.REQUEST_TABLE.header_rows
 REQUESTS_FIRST_COL = fmt.REQUEST_LABEL_DEPTH + 1  # D
 
 
-def request_cell(row_index: int, col_index: int) -> str:
-    return _a1(REQUESTS_FIRST_COL + col_index, REQUESTS_FIRST_ROW + row_index)
+def request_cell(row_key: str, col_key: str) -> str:
+    return table_addresses()[f"requests.{row_key}.{col_key}"]
 
 
-def results_total_formula(col_index: int) -> str:
-    result_rows = [i for i, r in enumerate(fmt.REQUEST_ROWS) if r.kind == "result"]
-    return "=SUM(" + ",".join(request_cell(k, col_index) for k in result_rows) + ")"
+def results_total_formula(col_key: str) -> str:
+    result_rows = [r.key for r in fmt.REQUEST_ROWS if r.kind == "result"]
+    return "=SUM(" + ",".join(request_cell(k, col_key) for k in result_rows) + ")"
 
 
 def _requests_specs() -> list[CellSpec]:
     specs = []
-    parts = len(fmt.REQUEST_PART_COLUMNS)
-    for i, row in enumerate(fmt.REQUEST_ROWS):
-        for j, col in enumerate(fmt.REQUEST_COLUMNS):
+    parts = fmt.REQUEST_PART_COLUMNS
+    for row in fmt.REQUEST_ROWS:
+        for col in fmt.REQUEST_COLUMNS:
             label = fmt.request_cell_label(row.key, col.key)
             path = f"requests.{row.key}.{col.key}"
-            cell = request_cell(i, j)
+            cell = request_cell(row.key, col.key)
             if col.key == "total":
-                formula = f"=SUM({request_cell(i, 0)}:{request_cell(i, parts - 1)})"
+                formula = f"=SUM({request_cell(row.key, parts[0].key)}:{request_cell(row.key, parts[-1].key)})"
             elif row.kind == "results_total":
                 # Listed cell by cell (not a range) so a result row added anywhere in the
                 # format stays summed correctly.
-                formula = results_total_formula(j)
+                formula = results_total_formula(col.key)
             else:
                 specs.append(CellSpec(path, SHEET_REQUESTS, cell, label, "int"))
                 continue
@@ -234,29 +232,23 @@ def _requests_specs() -> list[CellSpec]:
     return specs
 
 
-# --- table 四 ---------------------------------------------------------------------------
-
-APPEALS_HEADER_ROW = 3  # rows 3, 4, 5 are headers
-APPEALS_DATA_ROW = APPEALS_HEADER_ROW + 3
-
-
-def appeal_col(group_index: int, col_index: int) -> int:
-    return 1 + group_index * len(fmt.APPEAL_COLUMNS) + col_index
+APPEALS_DATA_ROW = TABLE_TOP_ROW + fmt.APPEAL_TABLE.header_rows
 
 
 def _appeals_specs() -> list[CellSpec]:
+    where = table_addresses()
     specs = []
-    r = APPEALS_DATA_ROW
-    for g, group in enumerate(fmt.APPEAL_GROUPS):
-        for c, col in enumerate(fmt.APPEAL_COLUMNS):
+    parts = fmt.APPEAL_PART_COLUMNS
+    for group in fmt.APPEAL_GROUPS:
+        for col in fmt.APPEAL_COLUMNS:
             path = f"appeals.{group.key}.{col.key}"
             label = fmt.appeal_cell_label(group.key, col.key)
-            cell = _a1(appeal_col(g, c), r)
             if col.key == "total":
-                first, last = _a1(appeal_col(g, 0), r), _a1(appeal_col(g, c - 1), r)
-                specs.append(CellSpec(path, SHEET_APPEALS, cell, label, "total", f"=SUM({first}:{last})"))
+                first = where[f"appeals.{group.key}.{parts[0].key}"]
+                last = where[f"appeals.{group.key}.{parts[-1].key}"]
+                specs.append(CellSpec(path, SHEET_APPEALS, where[path], label, "total", f"=SUM({first}:{last})"))
             else:
-                specs.append(CellSpec(path, SHEET_APPEALS, cell, label, "int"))
+                specs.append(CellSpec(path, SHEET_APPEALS, where[path], label, "int"))
     return specs
 
 

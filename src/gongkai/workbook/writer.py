@@ -215,80 +215,57 @@ def _draw_channels(ws: Worksheet) -> None:
     _header(ws, L.MEDIA_HEADER_ROW, 3, "本年发布条数")
 
 
+def _draw_grid(ws: Worksheet, table: fmt.TableGeometry) -> None:
+    """The table's header and label cells from the format's geometry, at its place on the
+    sheet (:func:`layout.table_origin`); a data cell spanning columns is merged."""
+    top, left = L.table_origin(table)
+    for c in table.cells:
+        row, col = top + c.row, left + c.col
+        if c.role == "header":
+            _header(ws, row, col, c.text, c.rowspan, c.colspan)
+        elif c.role == "label":
+            _label(ws, row, col, c.text, c.rowspan, c.colspan)
+        elif c.colspan > 1 or c.rowspan > 1:
+            ws.merge_cells(start_row=row, start_column=col, end_row=row + c.rowspan - 1, end_column=col + c.colspan - 1)
+            for cc in range(col + 1, col + c.colspan):
+                ws.cell(row, cc).border = BORDER
+
+
 def _draw_proactive(ws: Worksheet, title: str = fmt.SECTION_HEADINGS[1]) -> None:
-    _title(ws, title, fmt.PROACTIVE_WIDTH)
+    table = fmt.PROACTIVE_TABLE
+    _title(ws, title, table.width)
     ws.cell(2, 1, "单位：件；行政事业性收费单位：万元").font = LABEL_FONT
     ws.column_dimensions["A"].width = 24
-    for col in "BCD":
-        ws.column_dimensions[col].width = 18
-    width = fmt.PROACTIVE_WIDTH
-    for b in L.proactive_block_rows():
-        _header(ws, b.header_row, 1, b.block.header, colspan=width)
-        columns = b.block.columns
-        _header(ws, b.columns_row, 1, columns[0])
-        if len(columns) == width:
-            for j, text in enumerate(columns[1:]):
-                _header(ws, b.columns_row, 2 + j, text)
-        else:
-            _header(ws, b.columns_row, 2, columns[1], colspan=width - 1)
-        for i, row in enumerate(b.block.rows):
-            r = b.first_data_row + i
-            _label(ws, r, 1, row.label)
-            if not row.fields:
-                ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=width)
-                for c in range(3, width + 1):
-                    ws.cell(r, c).border = BORDER
+    for c in range(2, table.width + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 18
+    _draw_grid(ws, table)
 
 
 def _draw_requests(ws: Worksheet, title: str = fmt.SECTION_HEADINGS[2]) -> None:
+    table = fmt.REQUEST_TABLE
     depth = fmt.REQUEST_LABEL_DEPTH
-    ncols = len(fmt.REQUEST_COLUMNS)
-    top = L.REQUESTS_HEADER_ROW
-    first = L.REQUESTS_FIRST_COL
-    _title(ws, title, depth + ncols)
+    top, _ = L.table_origin(table)
+    _title(ws, title, table.width)
     ws.cell(2, 1, "单位：件").font = LABEL_FONT
-    for col, width in zip("ABC", (16, 14, 40), strict=True):
-        ws.column_dimensions[col].width = width
-    for j in range(ncols):
-        ws.column_dimensions[get_column_letter(first + j)].width = 11
-    _header(ws, top, 1, fmt.REQUEST_CORNER_LABEL, rowspan=3, colspan=depth)
-    _header(ws, top, first, fmt.REQUEST_APPLICANT_LABEL, colspan=ncols)
-    parts = fmt.REQUEST_PART_COLUMNS
-    _header(ws, top + 1, first, parts[0].label, rowspan=2)
-    _header(ws, top + 1, first + 1, fmt.REQUEST_LEGAL_PERSON_LABEL, colspan=len(parts) - 1)
-    for j, col in enumerate(parts[1:]):
-        _header(ws, top + 2, first + 1 + j, col.label)
-    _header(ws, top + 1, first + len(parts), fmt.REQUEST_COLUMNS[-1].label, rowspan=2)
-    ws.row_dimensions[top].height = 24
-    ws.row_dimensions[top + 1].height = 20
-    ws.row_dimensions[top + 2].height = 30
-    for cell in fmt.request_label_cells():
-        _label(ws, L.REQUESTS_FIRST_ROW + cell.row, 1 + cell.col, cell.text, cell.rowspan, cell.colspan)
-    for i in range(len(fmt.REQUEST_ROWS)):
-        ws.row_dimensions[L.REQUESTS_FIRST_ROW + i].height = 30
-    ws.freeze_panes = ws.cell(L.REQUESTS_FIRST_ROW, first)
+    for col, width in zip(range(1, depth + 1), (16, 14, 40), strict=True):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for c in range(depth + 1, table.width + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 11
+    _draw_grid(ws, table)
+    for r, height in enumerate((24, 20, 30)):
+        ws.row_dimensions[top + r].height = height
+    for r, kind in enumerate(table.row_kinds):
+        if kind == "data":
+            ws.row_dimensions[top + r].height = 30
+    ws.freeze_panes = ws.cell(L.REQUESTS_FIRST_ROW, L.REQUESTS_FIRST_COL)
 
 
 def _draw_appeals(ws: Worksheet, title: str = fmt.SECTION_HEADINGS[3]) -> None:
-    top = L.APPEALS_HEADER_ROW
-    ncols = len(fmt.APPEAL_COLUMNS)
-    _title(ws, title, ncols * len(fmt.APPEAL_GROUPS))
+    table = fmt.APPEAL_TABLE
+    _title(ws, title, table.width)
     ws.cell(2, 1, "单位：件").font = LABEL_FONT
-    parents: dict[str, list[int]] = {}
-    for g, group in enumerate(fmt.APPEAL_GROUPS):
-        first = L.appeal_col(g, 0)
-        if group.parent is None:
-            _header(ws, top, first, group.label, colspan=ncols)
-            for c, col in enumerate(fmt.APPEAL_COLUMNS):
-                _header(ws, top + 1, first + c, col.label, rowspan=2)
-        else:
-            parents.setdefault(group.parent, []).append(first)
-            _header(ws, top + 1, first, group.label, colspan=ncols)
-            for c, col in enumerate(fmt.APPEAL_COLUMNS):
-                _header(ws, top + 2, first + c, col.label)
-    for parent, firsts in parents.items():
-        _header(ws, top, firsts[0], parent, colspan=ncols * len(firsts))
-    for c in range(1, ncols * len(fmt.APPEAL_GROUPS) + 1):
+    _draw_grid(ws, table)
+    for c in range(1, table.width + 1):
         ws.column_dimensions[get_column_letter(c)].width = 9
     ws.row_dimensions[L.APPEALS_DATA_ROW].height = 24
 
