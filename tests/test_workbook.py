@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from gongkai import LAYOUT_VERSION, UnreadableInputError, check_report, read_workbook, write_workbook
 from gongkai import format as fmt
@@ -32,6 +33,24 @@ def _findings(path: Path, rule: str):
     return [f for f in check_report(read_workbook(path)) if f.rule == rule]
 
 
+def _cell(path: str) -> str:
+    """The A1 address of a report path, from the layout (never written by hand here)."""
+    return L.spec_by_path()[path].cell
+
+
+def _at(path: str) -> str:
+    """``sheet!cell`` of a report path, as the reader's findings name it."""
+    return L.spec_by_path()[path].where
+
+
+def _request_row(key: str) -> int:
+    return L.REQUESTS_FIRST_ROW + [r.key for r in fmt.REQUEST_ROWS].index(key)
+
+
+def _col(index: int) -> str:
+    return get_column_letter(index)
+
+
 # --- what init writes ---------------------------------------------------------------------
 
 
@@ -46,33 +65,59 @@ def test_sheets_version_and_protection(busy_xlsx):
     cell = wb[spec.sheet][spec.cell]
     assert cell.protection.locked is False
     assert cell.fill.fgColor.rgb.endswith("FFF2CC")
-    label = wb[L.SHEET_REQUESTS]["A6"]
-    assert label.value == "一、本年新收政府信息公开申请数量" and label.protection.locked is not False
+    label = wb[L.SHEET_REQUESTS].cell(_request_row("new"), 1)
+    assert label.value == fmt.REQUEST_ROW_BY_KEY["new"].label and label.protection.locked is not False
 
 
 def test_table_three_layout_matches_the_official_table(busy_xlsx):
     ws = load_workbook(busy_xlsx)[L.SHEET_REQUESTS]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert "A3:C5" in merged and ws["A3"].value == fmt.REQUEST_CORNER_LABEL
-    assert "D3:J3" in merged and ws["D3"].value == "申请人情况"
-    assert "E4:I4" in merged and ws["E4"].value == "法人或其他组织"
-    assert ws["D4"].value == "自然人" and "D4:D5" in merged
-    assert [ws.cell(5, c).value for c in range(5, 10)] == ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
-    # 三、本年度办理结果 spans the 22 rows from （一） to （七）.
-    assert ws["A8"].value == "三、本年度办理结果" and "A8:A29" in merged
-    assert ws["B10"].value == "（三）不予公开" and "B10:B17" in merged
-    assert ws["A30"].value == "四、结转下年度继续办理" and "A30:C30" in merged
+    top, bottom = L.REQUESTS_HEADER_ROW, L.REQUESTS_FIRST_ROW - 1  # the three header rows
+    first, last = L.REQUESTS_FIRST_COL, L.REQUESTS_FIRST_COL + len(fmt.REQUEST_COLUMNS) - 1
+    parts_last = L.REQUESTS_FIRST_COL + len(fmt.REQUEST_PART_COLUMNS) - 1
+    label_end = _col(fmt.REQUEST_LABEL_DEPTH)
+    assert f"A{top}:{label_end}{bottom}" in merged and ws[f"A{top}"].value == fmt.REQUEST_CORNER_LABEL
+    assert f"{_col(first)}{top}:{_col(last)}{top}" in merged
+    assert ws.cell(top, first).value == fmt.REQUEST_APPLICANT_LABEL
+    assert f"{_col(first + 1)}{top + 1}:{_col(parts_last)}{top + 1}" in merged
+    assert ws.cell(top + 1, first + 1).value == fmt.REQUEST_LEGAL_PERSON_LABEL
+    natural = fmt.REQUEST_COLUMNS[0]
+    assert ws.cell(top + 1, first).value == natural.label and f"{_col(first)}{top + 1}:{_col(first)}{bottom}" in merged
+    assert [ws.cell(bottom, c).value for c in range(first + 1, parts_last + 1)] == [
+        c.label for c in fmt.REQUEST_PART_COLUMNS[1:]
+    ]
+    # 三、本年度办理结果 spans every row from （一） to （七）.
+    results = (_request_row("granted"), _request_row("results_total"))
+    assert ws.cell(results[0], 1).value == fmt.RESULTS_GROUP and f"A{results[0]}:A{results[1]}" in merged
+    denied = (_request_row("denied_state_secret"), _request_row("denied_query_matter"))
+    assert ws.cell(denied[0], 2).value == fmt.DENIED and f"B{denied[0]}:B{denied[1]}" in merged
+    carried = _request_row("carried_forward")
+    assert ws.cell(carried, 1).value == fmt.REQUEST_ROW_BY_KEY["carried_forward"].label
+    assert f"A{carried}:{label_end}{carried}" in merged
+    for lc in fmt.request_label_cells():  # every merged label cell the format derives
+        r, c = L.REQUESTS_FIRST_ROW + lc.row, 1 + lc.col
+        assert ws.cell(r, c).value == lc.text
+        if lc.rowspan > 1 or lc.colspan > 1:
+            assert f"{_col(c)}{r}:{_col(c + lc.colspan - 1)}{r + lc.rowspan - 1}" in merged, lc
     for i, row in enumerate(fmt.REQUEST_ROWS):
-        texts = [ws.cell(L.REQUESTS_FIRST_ROW + i, c).value for c in range(1, 4)]
+        texts = [ws.cell(L.REQUESTS_FIRST_ROW + i, c).value for c in range(1, fmt.REQUEST_LABEL_DEPTH + 1)]
         assert row.label in texts or row.label == ws.cell(L.REQUESTS_FIRST_ROW + i, 1).value
 
 
 def test_totals_are_formulas_and_validation_is_set(busy_xlsx):
     wb = load_workbook(busy_xlsx)
     ws = wb[L.SHEET_REQUESTS]
-    assert ws["J6"].value == "=SUM(D6:I6)"
-    assert ws["D29"].value.startswith("=SUM(D8,D9,") and ws["D29"].value.endswith("D28)")
-    assert wb[L.SHEET_APPEALS]["E6"].value == "=SUM(A6:D6)"
+    parts = [c.key for c in fmt.REQUEST_PART_COLUMNS]
+    new_parts = f"{_cell('requests.new.' + parts[0])}:{_cell('requests.new.' + parts[-1])}"
+    assert ws[_cell("requests.new.total")].value == f"=SUM({new_parts})"
+    results_total = ws[_cell("requests.results_total.natural_person")].value
+    first_two = ",".join(_cell(f"requests.{k}.natural_person") for k in fmt.RESULT_ROW_KEYS[:2])
+    assert results_total.startswith(f"=SUM({first_two},")
+    assert results_total.endswith(f"{_cell(f'requests.{fmt.RESULT_ROW_KEYS[-1]}.natural_person')})")
+    appeal_parts = [c.key for c in fmt.APPEAL_PART_COLUMNS]
+    review = "appeals.administrative_review"
+    expected = f"=SUM({_cell(f'{review}.{appeal_parts[0]}')}:{_cell(f'{review}.{appeal_parts[-1]}')})"
+    assert wb[L.SHEET_APPEALS][_cell(f"{review}.total")].value == expected
     rules = {(dv.type, dv.operator) for dv in ws.data_validations.dataValidation}
     assert ("whole", "greaterThanOrEqual") in rules
     fee_dv = wb[L.SHEET_PROACTIVE].data_validations.dataValidation
@@ -111,18 +156,18 @@ def test_libreoffice_opens_the_workbook(tmp_path, busy_xlsx, soffice):
     [("12", 12), ("１２", 12), ("1,234", 1234), (" 7 ", 7), ("3　", 3), (5.0, 5), ("1，000", 1000)],
 )
 def test_numbers_as_clerks_type_them(busy_xlsx, typed, expected):
-    _set(busy_xlsx, "二、主动公开!B9", typed)  # 行政许可
+    _set(busy_xlsx, _at("proactive.licensing"), typed)
     report = read_workbook(busy_xlsx)
     assert report.proactive.licensing == expected
     assert not report.provenance.findings
 
 
 def test_blank_means_zero_with_a_warning(busy_xlsx):
-    _set(busy_xlsx, "三、依申请公开!F7", None)
+    _set(busy_xlsx, _at("requests.carried_over.research"), None)
     report = read_workbook(busy_xlsx)
     assert report.requests.carried_over.research == 0
     warnings = [f for f in check_report(report) if f.rule == "R0-3"]
-    assert [w.location for w in warnings] == ["三、依申请公开!F7"]
+    assert [w.location for w in warnings] == [_at("requests.carried_over.research")]
     assert warnings[0].severity == "warning"
 
 
@@ -131,82 +176,91 @@ def test_blank_means_zero_with_a_warning(busy_xlsx):
     [(-3, "负数"), ("-3", "负数"), (1.5, "小数"), ("2.5", "小数"), ("两件", "不是数字"), ("无", "不是数字"), ("=1+2", "公式")],
 )
 def test_bad_counts_are_errors_at_the_cell(busy_xlsx, typed, reason):
-    _set(busy_xlsx, "三、依申请公开!D6", typed)
+    _set(busy_xlsx, _at("requests.new.natural_person"), typed)
     found = _findings(busy_xlsx, "R0-1")
     assert len(found) == 1
     f = found[0]
-    assert f.severity == "error" and f.location == "三、依申请公开!D6" and f.path == "requests.new.natural_person"
+    assert f.severity == "error" and f.location == _at("requests.new.natural_person")
+    assert f.path == "requests.new.natural_person"
     assert reason in f.message
     assert "东城街道.xlsx" in f.message and "一、本年新收政府信息公开申请数量" in f.message and "自然人" in f.message
 
 
 def test_every_bad_cell_is_reported_in_one_run(busy_xlsx):
     wb = load_workbook(busy_xlsx)
-    wb[L.SHEET_REQUESTS]["D6"] = "两件"
-    wb[L.SHEET_APPEALS]["B6"] = -1
-    wb[L.SHEET_PROACTIVE]["B16"] = "很多"
+    bad = {
+        "requests.new.natural_person": ("两件", "R0-1"),
+        "appeals.administrative_review.corrected": (-1, "R0-1"),
+        "proactive.fees_wan_yuan": ("很多", "R0-2"),
+    }
+    for path, (value, _) in bad.items():
+        spec = L.spec_by_path()[path]
+        wb[spec.sheet][spec.cell] = value
     wb.save(busy_xlsx)
     report = read_workbook(busy_xlsx)
     where = {(f.rule, f.location) for f in report.provenance.findings}
-    assert where == {("R0-1", "三、依申请公开!D6"), ("R0-1", "四、复议诉讼!B6"), ("R0-2", "二、主动公开!B16")}
+    assert where == {(rule, _at(path)) for path, (_, rule) in bad.items()}
 
 
 def test_fee_is_kept_exactly(tmp_path, busy_report):
     busy_report.proactive.fees_wan_yuan = Decimal("24252.311082")
     path = write_workbook(busy_report, tmp_path / "fee.xlsx")
     assert read_workbook(path).proactive.fees_wan_yuan == Decimal("24252.311082")
-    _set(path, "二、主动公开!B16", "9116.36")
+    fee = _at("proactive.fees_wan_yuan")
+    _set(path, fee, "9116.36")
     assert str(read_workbook(path).proactive.fees_wan_yuan) == "9116.36"
-    _set(path, "二、主动公开!B16", -1)
-    assert [f.location for f in _findings(path, "R0-2")] == ["二、主动公开!B16"]
+    _set(path, fee, -1)
+    assert [f.location for f in _findings(path, "R0-2")] == [fee]
 
 
 def test_typed_total_is_declared_and_checked(busy_xlsx):
-    _set(busy_xlsx, "三、依申请公开!J6", 30)  # parts sum to 26
+    _set(busy_xlsx, _at("requests.new.total"), 30)  # parts sum to 26
     report = read_workbook(busy_xlsx)
     assert report.requests.new.total == 30
     r32 = [f for f in check_report(report) if f.rule == "R3-2"]
-    assert any(f.location == "三、依申请公开!J6" and "30" in f.message and "26" in f.message for f in r32)
+    assert any(f.location == _at("requests.new.total") and "30" in f.message and "26" in f.message for f in r32)
 
 
 def test_modified_total_formula_is_recomputed_with_a_warning(busy_xlsx):
-    _set(busy_xlsx, "三、依申请公开!J6", "=SUM(D6:H6)")
+    short = f"=SUM({_cell('requests.new.natural_person')}:{_cell(f'requests.new.{fmt.REQUEST_PART_COLUMNS[-2].key}')})"
+    _set(busy_xlsx, _at("requests.new.total"), short)  # one part left out
     report = read_workbook(busy_xlsx)
     assert report.requests.new.total is None and report.request("new", "total") == 26
-    assert [f.location for f in report.provenance.findings if f.rule == "WB-2"] == ["三、依申请公开!J6"]
+    assert [f.location for f in report.provenance.findings if f.rule == "WB-2"] == [_at("requests.new.total")]
 
 
 def test_cached_formula_values_are_never_trusted(busy_xlsx, tmp_path):
     # Some WPS versions store a false cached 0 for every formula: rewrite the sheet XML so
-    # that J6's formula carries <v>0</v>, and check the total is still computed.
+    # that the new-requests total's formula carries <v>0</v>, and check the total is still computed.
+    formula = b"<f>" + L.spec_by_path()["requests.new.total"].formula.lstrip("=").encode() + b"</f>"
     patched = tmp_path / "cached.xlsx"
     with zipfile.ZipFile(busy_xlsx) as src, zipfile.ZipFile(patched, "w") as dst:
         for item in src.infolist():
             data = src.read(item.filename)
-            if b"<f>SUM(D6:I6)</f>" in data:
-                data = data.replace(b"<f>SUM(D6:I6)</f><v></v>", b"<f>SUM(D6:I6)</f><v>0</v>")
-                data = data.replace(b"<f>SUM(D6:I6)</f></c>", b"<f>SUM(D6:I6)</f><v>0</v></c>")
+            if formula in data:
+                data = data.replace(formula + b"<v></v>", formula + b"<v>0</v>")
+                data = data.replace(formula + b"</c>", formula + b"<v>0</v></c>")
                 assert b"<v>0</v>" in data
             dst.writestr(item, data)
     assert read_workbook(patched).request("new", "total") == 26
 
 
 def test_missing_name_and_bad_level_are_reported(busy_xlsx):
-    _set(busy_xlsx, "基本信息!B3", None)
-    _set(busy_xlsx, "基本信息!B5", "村")
+    _set(busy_xlsx, _at("body.name"), None)
+    _set(busy_xlsx, _at("body.level"), "村")
     report = read_workbook(busy_xlsx)
     assert {(f.rule, f.location) for f in report.provenance.findings} == {
-        ("WB-1", "基本信息!B3"),
-        ("WB-1", "基本信息!B5"),
+        ("WB-1", _at("body.name")),
+        ("WB-1", _at("body.level")),
     }
 
 
 def test_channel_rows_with_gaps_are_compacted(busy_xlsx):
-    _set(busy_xlsx, "一、总体情况!B14", None)  # clear the second website category
-    _set(busy_xlsx, "一、总体情况!C14", None)
+    _set(busy_xlsx, _at("channels.website_breakdown.1.label"), None)  # clear the second website category
+    _set(busy_xlsx, _at("channels.website_breakdown.1.count"), None)
     report = read_workbook(busy_xlsx)
     assert [i.label for i in report.channels.website_breakdown] == ["工作动态", "政策文件及解读", "财政预决算"]
-    assert report.provenance.locate("channels.website_breakdown.1.count") == "一、总体情况!C15"
+    assert report.provenance.locate("channels.website_breakdown.1.count") == _at("channels.website_breakdown.2.count")
 
 
 # --- unreadable input -----------------------------------------------------------------------
