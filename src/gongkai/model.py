@@ -14,13 +14,17 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, create_model, model_validator
 
 from . import format as fmt
+from .workbook import history
 
 NonNegInt = Annotated[int, Field(ge=0)]
 DeclaredTotal = Annotated[int | None, Field(ge=0)]
 Money = Annotated[Decimal, Field(ge=0)]
 
-LAYOUT_VERSION = "gongkai-2021.1"
-"""Version of the report model and of the standard workbook's layout."""
+LAYOUT_VERSION = history.current_version()
+"""Version of the report model and of the standard workbook's layout (see :mod:`.workbook.history`)."""
+# A JSON export of any recorded layout reads: its figures are keyed, so a row added since
+# only takes its default.
+FormatVersion = Literal[history.versions()]  # type: ignore[valid-type]
 
 
 class _Model(BaseModel):
@@ -311,7 +315,7 @@ class Provenance:
 class Report(_Model):
     """一份政府信息公开工作年度报告."""
 
-    format_version: Literal["gongkai-2021.1"] = Field(LAYOUT_VERSION, title="数据格式版本")
+    format_version: FormatVersion = Field(LAYOUT_VERSION, title="数据格式版本")
     body: Body
     preamble: Preamble = Field(default_factory=Preamble)
     overview: Overview = Field(default_factory=Overview)  # type: ignore[valid-type]

@@ -272,8 +272,13 @@ def cell_specs() -> tuple[CellSpec, ...]:
 @cache
 def sheet_bounds() -> dict[str, tuple[str, str]]:
     """Per sheet, the top-left and bottom-right corners of the cells the reader needs."""
+    return bounds(cell_specs())
+
+
+def bounds(specs: tuple[CellSpec, ...]) -> dict[str, tuple[str, str]]:
+    """Per sheet, the corners of the rectangle holding ``specs``."""
     corners: dict[str, list[int]] = {}
-    for spec in cell_specs():
+    for spec in specs:
         col, row = coordinate_from_string(spec.cell)
         c = column_index_from_string(col)
         b = corners.setdefault(spec.sheet, [row, row, c, c])

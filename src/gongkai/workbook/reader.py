@@ -29,6 +29,7 @@ from ..findings import Finding
 from ..model import LAYOUT_VERSION, Provenance, Report
 from ..package import open_package, package_bytes
 from ..textutil import normalise_number_text
+from . import history
 from . import layout as L
 from .writer import VERSION_PROPERTY
 from .xlsx import WORKBOOK_XML, Book
@@ -51,9 +52,14 @@ def read_workbook(source: str | Path | bytes, name: str | None = None) -> Report
     workbook raises :class:`UnreadableInputError` with a Chinese explanation.
     """
     book = open_workbook(source, name)
-    _check_layout(book)
+    specs = _check_layout(book)
     origin = book.name if isinstance(source, bytes) else str(source)
-    return _read(book, origin)
+    report = _read(book, origin, specs)
+    if specs is not L.cell_specs():
+        note = _older_layout_note(book, _layout_version(book) or "", specs)
+        if note is not None:
+            report._provenance.findings.append(note)
+    return report
 
 
 def open_workbook(source: str | Path | bytes, name: str | None = None) -> Book:
@@ -97,7 +103,9 @@ def _layout_version(book: Book) -> str | None:
     return book.custom_property(VERSION_PROPERTY)
 
 
-def _check_layout(book: Book) -> None:
+def _check_layout(book: Book) -> tuple[L.CellSpec, ...]:
+    """The cells to read ``book`` by: today's layout, or the recorded layout the workbook
+    was written under (:mod:`.history`), so an older workbook is read by its keys."""
     present = set(book.sheetnames)
     ours = [s for s in L.SHEETS if s in present]
     version = _layout_version(book)
@@ -106,17 +114,61 @@ def _check_layout(book: Book) -> None:
             f"文件 {book.name} 不是 gongkai 标准填报表（工作表为：{'、'.join(book.sheetnames)}）。"
             "请用 gongkai init 生成标准填报表后再填写。"
         )
+    specs = L.cell_specs()
     if version is not None and version != LAYOUT_VERSION:
-        raise UnreadableInputError(
-            f"文件 {book.name} 是用另一版本的模板生成的（模板版本 {version}），"
-            f"本程序读取的是 {LAYOUT_VERSION} 版。请用 gongkai init 生成新版填报表，把数据复制过去后再试。"
-        )
+        old = history.layout_of(version)
+        if old is None:
+            raise UnreadableInputError(
+                f"文件 {book.name} 是用另一版本的模板生成的（模板版本 {version}），"
+                f"本程序读取的是 {LAYOUT_VERSION} 版，也认得 {'、'.join(history.versions())}，但不认得 {version}。"
+                "请用 gongkai init 生成新版填报表，把数据复制过去后再试。"
+            )
+        specs = specs_of(old)
     missing = [s for s in L.SHEETS if s not in present and s != L.SHEET_README]
     if missing:
         raise UnreadableInputError(
             f"文件 {book.name} 缺少工作表“{'”“'.join(missing)}”（可能被删除或改名）。"
             f"标准填报表应包含：{'、'.join(L.SHEETS)}。请恢复原工作表名称后再试。"
         )
+    return specs
+
+
+def specs_of(layout: history.Layout) -> tuple[L.CellSpec, ...]:
+    """Today's keys with the cells ``layout`` had them in; keys it never had are left out."""
+    out = []
+    for spec in L.cell_specs():
+        if spec.path in layout.cells:
+            where, kind, formula = layout.cells[spec.path]
+            sheet, cell = where.split("!")
+            out.append(L.CellSpec(spec.path, sheet, cell, spec.label, kind, formula))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def _item_label(spec: L.CellSpec) -> str:
+    """The row or item a cell belongs to, so a new row is named once, not per column."""
+    table, *rest = spec.path.split(".")
+    if table == "requests":
+        return f"表三{fmt.request_row_label(rest[0])}行"
+    if table == "appeals":
+        return f"表四“{next(g.full_label for g in fmt.APPEAL_GROUPS if g.key == rest[0])}”"
+    return f"“{spec.label}”"
+
+
+def _older_layout_note(book: Book, version: str, specs: tuple[L.CellSpec, ...]) -> Finding | None:
+    have = {s.path for s in specs}
+    new = [s for s in L.cell_specs() if s.path not in have and s.kind in NUMERIC_KINDS]
+    if not new:
+        return None
+    rows = list(dict.fromkeys(_item_label(s) for s in new))
+    return Finding(
+        rule="WB-3",
+        severity="info",
+        message=(
+            f"{book.name}：是 {version} 版模板，按其单元格位置读取；该版还没有{'、'.join(rows)}"
+            f"（共 {len(new)} 格），这些数字按 0 读取。"
+        ),
+        hint="如本年有这些情形，请用新版填报表填写，或在生成后的报告中核对。",
+    )
 
 
 # --- reading cells ------------------------------------------------------------------------
@@ -125,8 +177,10 @@ def _check_layout(book: Book) -> None:
 class _Reading:
     """State of one read: the raw values, where they came from, and what was wrong."""
 
-    def __init__(self, file: str, origin: str) -> None:
+    def __init__(self, file: str, origin: str, specs: tuple[L.CellSpec, ...]) -> None:
         self.file = file
+        self.specs = specs
+        self.by_path = {s.path: s for s in specs}
         self.data: dict[str, Any] = {}
         self.prov = Provenance(origin)
         self.raw: dict[str, Any] = {}
@@ -146,11 +200,11 @@ class _Reading:
         )
 
 
-def _read(book: Book, origin: str) -> Report:
-    reading = _Reading(book.name, origin)
-    specs = L.cell_specs()
+def _read(book: Book, origin: str, specs: tuple[L.CellSpec, ...]) -> Report:
+    reading = _Reading(book.name, origin, specs)
     channel_rows: dict[str, dict[int, dict[str, L.CellSpec]]] = {}
-    cells = {sheet: book.cells(sheet, *corners) for sheet, corners in L.sheet_bounds().items()}
+    corners = L.sheet_bounds() if specs is L.cell_specs() else L.bounds(specs)
+    cells = {sheet: book.cells(sheet, *box) for sheet, box in corners.items()}
     for spec in specs:
         value, data_type = cells[spec.sheet].get(spec.cell, (None, "n"))
         value = _cell_value(value, data_type, spec, reading)
@@ -251,7 +305,7 @@ def _compact_channels(reading: _Reading, rows: dict[str, dict[int, dict[str, L.C
 
 
 def _validate(reading: _Reading) -> Report:
-    for _ in range(len(L.cell_specs()) + 1):
+    for _ in range(len(reading.specs) + 1):
         try:
             report = Report.model_validate(reading.data)
         except ValidationError as exc:
@@ -263,7 +317,7 @@ def _validate(reading: _Reading) -> Report:
 
 
 def _record(reading: _Reading, exc: ValidationError) -> None:
-    by_path = L.spec_by_path()
+    by_path = reading.by_path
     for error in exc.errors():
         path = ".".join(str(p) for p in error["loc"])
         spec = by_path.get(path) or _channel_spec(reading, path)
