@@ -104,6 +104,19 @@ def _xml_parts(path: Path) -> dict[str, str]:
 
 # --- tables ---------------------------------------------------------------------------------
 
+# Tables 三 and 四 print three header rows above their figures (三: 申请人情况, 法人或其他组织,
+# the column labels; 四: 行政复议/行政诉讼, the groups, the column labels).
+HEADER_ROWS = 3
+
+
+def _request_row_index(key: str) -> int:
+    return HEADER_ROWS + [r.key for r in fmt.REQUEST_ROWS].index(key)
+
+
+def _appeal_col_index(group_key: str, col_key: str) -> int:
+    group = [g.key for g in fmt.APPEAL_GROUPS].index(group_key)
+    return group * len(fmt.APPEAL_COLUMNS) + [c.key for c in fmt.APPEAL_COLUMNS].index(col_key)
+
 
 def test_table2_figures_in_their_cells(busy_docx: Path) -> None:
     report = busy_report()
@@ -141,12 +154,12 @@ def test_table3_figures_in_their_cells(busy_docx: Path) -> None:
     width = depth + len(fmt.REQUEST_COLUMNS)
     assert len(table.columns) == width
     grid = [[table.cell(r, c) for c in range(width)] for r in range(len(table.rows))]
-    header_rows = 3
+    header_rows = HEADER_ROWS
     assert len(grid) == header_rows + len(fmt.REQUEST_ROWS)
 
-    # The corner spans 3 rows × 3 columns; 申请人情况 spans the seven number columns.
+    # The corner spans the header rows × the label columns; 申请人情况 spans every number column.
     corner = grid[0][0]._tc
-    assert all(grid[r][c]._tc is corner for r in range(3) for c in range(depth))
+    assert all(grid[r][c]._tc is corner for r in range(header_rows) for c in range(depth))
     assert _text(grid[0][0]) == fmt.REQUEST_CORNER_LABEL
     assert all(grid[0][c]._tc is grid[0][depth]._tc for c in range(depth, width))
     assert _text(grid[0][depth]) == fmt.REQUEST_APPLICANT_LABEL
@@ -176,9 +189,10 @@ def test_table3_label_spans(busy_docx: Path) -> None:
     n = len(table.rows)
     first_col = [table.cell(r, 0)._tc for r in range(n)]
     results = next(tc for r, tc in enumerate(first_col) if _text(table.cell(r, 0)) == fmt.RESULTS_GROUP)
-    assert first_col.count(results) == 22
+    # 三、本年度办理结果 spans every row from （一） to （七）.
+    assert first_col.count(results) == sum(1 for row in fmt.REQUEST_ROWS if row.path[0] == fmt.RESULTS_GROUP)
     for lc in fmt.request_label_cells():
-        top = table.cell(3 + lc.row, lc.col)
+        top = table.cell(HEADER_ROWS + lc.row, lc.col)
         assert _text(top) == lc.text
         assert top.grid_span == lc.colspan, lc.text
         rows = sum(1 for r in range(n) if table.cell(r, lc.col)._tc is top._tc)
@@ -190,18 +204,20 @@ def test_table4_figures_in_their_cells(busy_docx: Path) -> None:
     table = docx.Document(str(busy_docx)).tables[2]
     width = len(fmt.APPEAL_GROUPS) * len(fmt.APPEAL_COLUMNS)
     assert len(table.columns) == width
-    assert len(table.rows) == 4
+    assert len(table.rows) == HEADER_ROWS + 1
     parents = {g.parent for g in fmt.APPEAL_GROUPS if g.parent}
     seen = set()
     for c in range(width):
-        top, middle, bottom = (_text(table.cell(r, c)) for r in range(3))
+        top, middle, bottom = (_text(table.cell(r, c)) for r in range(HEADER_ROWS))
         group = next(g for g in fmt.APPEAL_GROUPS if g.label == (middle if top in parents else top))
         column = next(col for col in fmt.APPEAL_COLUMNS if col.label == bottom)
         seen.add((group.key, column.key))
-        assert _text(table.cell(3, c)) == str(report.appeal(group.key, column.key)), (group.key, column.key)
+        assert _text(table.cell(HEADER_ROWS, c)) == str(report.appeal(group.key, column.key)), (group.key, column.key)
     assert len(seen) == width
-    # 行政诉讼 spans ten columns; the 行政复议 column labels span two header rows.
-    assert sum(1 for c in range(width) if _text(table.cell(0, c)) == "行政诉讼") == 10
+    # 行政诉讼 spans the columns of its groups; the 行政复议 column labels span two header rows.
+    (parent,) = parents
+    litigation = sum(1 for g in fmt.APPEAL_GROUPS if g.parent == parent) * len(fmt.APPEAL_COLUMNS)
+    assert sum(1 for c in range(width) if _text(table.cell(0, c)) == parent) == litigation
     assert table.cell(1, 0)._tc is table.cell(2, 0)._tc
 
 
@@ -211,17 +227,20 @@ def test_declared_totals_print_as_typed(tmp_path: Path) -> None:
     report.appeals.administrative_review.total = 777
     out = render_docx(report, tmp_path / "r.docx")
     t3, t4 = docx.Document(str(out)).tables[1:3]
-    assert _text(t3.cell(3, len(t3.columns) - 1)) == "9999"
-    assert _text(t4.cell(3, 4)) == "777"
+    assert _text(t3.cell(_request_row_index("new"), len(t3.columns) - 1)) == "9999"
+    assert _text(t4.cell(HEADER_ROWS, _appeal_col_index("administrative_review", "total"))) == "777"
 
 
 def test_zero_report_prints_zero_everywhere(tmp_path: Path) -> None:
     out = render_docx(zero_report(), tmp_path / "r.docx")
     document = docx.Document(str(out))
     t2, t3, t4 = document.tables
-    for r in range(3, len(t3.rows)):
-        assert [_text(t3.cell(r, c)) for c in range(3, 10)] == ["0"] * 7
-    assert [_text(t4.cell(3, c)) for c in range(15)] == ["0"] * 15
+    depth, columns = fmt.REQUEST_LABEL_DEPTH, len(fmt.REQUEST_COLUMNS)
+    assert len(t3.rows) == HEADER_ROWS + len(fmt.REQUEST_ROWS)
+    for r in range(HEADER_ROWS, len(t3.rows)):
+        assert [_text(t3.cell(r, c)) for c in range(depth, depth + columns)] == ["0"] * columns
+    width = len(fmt.APPEAL_GROUPS) * len(fmt.APPEAL_COLUMNS)
+    assert [_text(t4.cell(HEADER_ROWS, c)) for c in range(width)] == ["0"] * width
     assert _text(t2.cell(len(t2.rows) - 1, 1)) == "0"
 
 
