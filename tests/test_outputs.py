@@ -37,15 +37,22 @@ def test_portal_html_has_the_official_tables(busy_report):
     assert [h.text_content() for h in doc.findall(".//h2")] == list(fmt.SECTION_HEADINGS)
     assert [h.text_content() for h in doc.findall(".//h3")][:5] == [a.heading for a in fmt.OVERVIEW_ASPECTS]
     t2, t3, t4 = doc.findall(".//table")
-    results = next(td for td in t3.iter("td") if td.text_content() == "三、本年度办理结果")
-    assert results.get("rowspan") == "22"
+    # 三、本年度办理结果 spans every row from （一） to （七）.
+    results = next(td for td in t3.iter("td") if td.text_content() == fmt.RESULTS_GROUP)
+    assert results.get("rowspan") == str(sum(1 for row in fmt.REQUEST_ROWS if row.path[0] == fmt.RESULTS_GROUP))
     corner = next(td for td in t3.iter("td") if td.text_content() == fmt.REQUEST_CORNER_LABEL)
-    assert (corner.get("rowspan"), corner.get("colspan")) == ("3", "3")
-    new_row = next(row for row in _cells(t3) if row and row[0].startswith("一、本年新收"))
-    assert new_row[1:] == ["18", "4", "0", "1", "2", "1", "26"]
-    assert _cells(t4)[-1] == ["1", "1", "0", "0", "2", "1", "0", "0", "0", "1", "0", "0", "0", "0", "0"]
-    litigation = next(td for td in t4.iter("td") if td.text_content() == "行政诉讼")
-    assert litigation.get("colspan") == "10"
+    header_rows = 3  # 申请人情况, 法人或其他组织, the column labels
+    assert (corner.get("rowspan"), corner.get("colspan")) == (str(header_rows), str(fmt.REQUEST_LABEL_DEPTH))
+    new_row = next(row for row in _cells(t3) if row and row[0] == fmt.REQUEST_ROW_BY_KEY["new"].label)
+    assert new_row[1:] == [str(busy_report.request("new", c.key)) for c in fmt.REQUEST_COLUMNS]
+    assert new_row[-1] == "26"
+    assert _cells(t4)[-1] == [
+        str(busy_report.appeal(g.key, c.key)) for g in fmt.APPEAL_GROUPS for c in fmt.APPEAL_COLUMNS
+    ]
+    (parent,) = {g.parent for g in fmt.APPEAL_GROUPS if g.parent}
+    litigation = next(td for td in t4.iter("td") if td.text_content() == parent)
+    litigation_groups = sum(1 for g in fmt.APPEAL_GROUPS if g.parent == parent)
+    assert litigation.get("colspan") == str(litigation_groups * len(fmt.APPEAL_COLUMNS))
     licensing = next(row for row in _cells(t2) if row and row[0] == "行政许可")
     assert licensing == ["行政许可", "156"]
     assert page.count("未收取政府信息公开信息处理费") == 1
