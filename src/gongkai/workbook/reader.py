@@ -28,13 +28,13 @@ from ..errors import UnreadableInputError
 from ..findings import Finding
 from ..model import LAYOUT_VERSION, Provenance, Report
 from ..package import open_package, package_bytes
+from ..reading import LEGACY_OFFICE
 from ..textutil import normalise_number_text
 from . import history
 from . import layout as L
 from .writer import VERSION_PROPERTY
 from .xlsx import WORKBOOK_XML, Book
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 NUMERIC_KINDS = ("int", "decimal", "total", "year")
 TABLE_SHEETS = (L.SHEET_PROACTIVE, L.SHEET_REQUESTS, L.SHEET_APPEALS)
@@ -76,7 +76,7 @@ def open_workbook(source: str | Path | bytes, name: str | None = None) -> Book:
         if path.is_dir():
             raise UnreadableInputError(f"{path} 是一个文件夹，不是 Excel 填报表。")
         data = package_bytes(path, name)  # read once: the checks below and the guard share it
-    if data[:8] == OLE_MAGIC:
+    if LEGACY_OFFICE.matches(data[:8]):
         if ENCRYPTION_STREAM in data[8 : 8 + (1 << 20)]:
             raise UnreadableInputError(
                 f"文件 {name} 设置了打开密码（已加密），程序无法读取。"
