@@ -130,6 +130,41 @@ PROACTIVE_BLOCKS: tuple[ProactiveBlock, ...] = (
     ),
 )
 PROACTIVE_WIDTH = 4  # columns of the widest block
+# Column headings as reports print them, and the field each fills ("" = the row's single figure).
+PROACTIVE_COLUMN_FIELDS: dict[str, str] = {
+    **{label: field for label, field in zip(PROACTIVE_BLOCKS[0].columns[1:], DOCUMENT_FIELDS, strict=True)},
+    **{b.columns[1]: "" for b in PROACTIVE_BLOCKS[1:]},
+    "本年收费金额": "",  # printed without its unit
+}
+
+
+@dataclass(frozen=True)
+class LegacyProactiveFormat:
+    """An older format of table 二 that published reports still use, as data: which of its
+    columns carry a figure of today's format, and which rows have no counterpart."""
+
+    name: str
+    column_fields: dict[str, str | None]  # heading -> today's field ("" single figure, None no counterpart)
+    extra_rows: tuple[str, ...]
+    prints_fee_amount: bool
+
+
+# 国办公开办〔2019〕… 试行 format (FD-7): 新制作/新公开/对外公开总数 instead of 制发/废止/现行有效.
+TRIAL_2019 = LegacyProactiveFormat(
+    name="2019 年试行格式",
+    column_fields={
+        "本年新制作数量": "issued",
+        "本年新公开数量": None,
+        "对外公开总数量": "in_force",
+        "上一年项目数量": None,
+        "本年增/减": None,
+        "处理决定数量": "",
+        "采购项目数量": None,
+        "采购总金额": None,
+    },
+    extra_rows=("其他对外管理服务事项", "政府集中采购"),
+    prints_fee_amount=False,
+)
 
 # --- table 三 (requests) -----------------------------------------------------------------
 
@@ -284,6 +319,7 @@ APPEAL_GROUPS: tuple[AppealGroup, ...] = (
 
 # --- labels for messages ----------------------------------------------------------------
 
+TABLE_NUMBERS: dict[str, str] = {"proactive": "表二", "requests": "表三", "appeals": "表四"}
 TABLE_LABELS: dict[str, str] = {
     "proactive": "表二（主动公开）",
     "requests": "表三（依申请公开）",

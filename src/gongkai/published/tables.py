@@ -19,10 +19,11 @@ from difflib import SequenceMatcher
 from itertools import combinations
 
 from .. import format as fmt
+from ..workbook import history
 from .cells import core_label, fold, is_blank, is_label, is_value, parse_number
 from .sink import Sink
 
-TABLE_NAMES = {"proactive": "表二", "requests": "表三", "appeals": "表四"}
+TABLE_NAMES = fmt.TABLE_NUMBERS
 _DIGITS = re.compile(r"^\d+$")
 
 
@@ -304,7 +305,7 @@ _REQUEST_GROUPS = {
     )
 }
 _OTHER_HANDLING = core_label(fmt.OTHER_HANDLING)
-_HEADER_WORDS = ("勾稽关系", "申请人情况", "法人或其他组织")
+_HEADER_WORDS = ("勾稽关系", fmt.REQUEST_APPLICANT_LABEL, fmt.REQUEST_LEGAL_PERSON_LABEL)
 
 
 def _is_header(row: Row, names: dict[str, str], words: tuple[str, ...]) -> bool:
@@ -472,7 +473,7 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
     _unprinted_request_rows(sink, rows, found, undivided)
 
 
-_BALANCE_ROWS = ("new", "carried_over", "results_total", "carried_forward")
+_BALANCE_ROWS = fmt.BALANCE_ROWS
 
 
 def _settle_by_columns(
@@ -625,6 +626,13 @@ def _unprinted_request_rows(
 ) -> None:
     name = TABLE_NAMES["requests"]
     missing = [r for r in fmt.REQUEST_ROWS if r.key not in found]
+    if found:
+        # A row added to the format after the 2021 one: reports print none, and read it as 0.
+        newer = [r for r in missing if f"requests.{r.key}.total" not in history.first_keys()]
+        for r in newer:
+            for col in fmt.REQUEST_COLUMNS:
+                sink.put(f"requests.{r.key}.{col.key}", None if col.key == "total" or r.kind == "results_total" else 0)
+        missing = [r for r in missing if r not in newer]
     if not missing:
         return
     merged = (
@@ -683,6 +691,7 @@ def _unprinted_request_rows(
 # --- table 四 ----------------------------------------------------------------------------------
 
 _APPEAL_COLUMNS = {core_label(c.label): c.key for c in fmt.APPEAL_COLUMNS}
+# Words that mark table 四's header, as reports print them (some shorten 未经复议直接起诉).
 _APPEAL_WORDS = ("行政复议", "行政诉讼", "直接起诉", "复议后起诉")
 _APPEAL_KEYS: list[str] = [f"{g.key}.{c.key}" for g in fmt.APPEAL_GROUPS for c in fmt.APPEAL_COLUMNS]
 
@@ -765,26 +774,10 @@ _PROACTIVE_ROWS: dict[str, str] = {
 _PROACTIVE_VARIANTS = {core_label("规范性文件"): "normative_documents"}
 _PROACTIVE_ROW = {row.key: row for block in fmt.PROACTIVE_BLOCKS for row in block.rows}
 # Column headings -> the model field they fill ("" = the row's single figure).
-_FIELD_BY_COLUMN: dict[str, str] = {
-    core_label("本年制发件数"): "issued",
-    core_label("本年废止件数"): "repealed",
-    core_label("现行有效件数"): "in_force",
-    core_label("本年处理决定数量"): "",
-    core_label("本年收费金额（单位：万元）"): "",
-    core_label("本年收费金额"): "",
-}
+_FIELD_BY_COLUMN: dict[str, str] = {core_label(k): v for k, v in fmt.PROACTIVE_COLUMN_FIELDS.items()}
 # The 2019 试行 format's columns: what maps onto 2021's, and what has no counterpart.
-_FIELD_BY_COLUMN_2019: dict[str, str | None] = {
-    core_label("本年新制作数量"): "issued",
-    core_label("本年新公开数量"): None,
-    core_label("对外公开总数量"): "in_force",
-    core_label("上一年项目数量"): None,
-    core_label("本年增/减"): None,
-    core_label("处理决定数量"): "",
-    core_label("采购项目数量"): None,
-    core_label("采购总金额"): None,
-}
-_ROWS_2019 = {core_label("其他对外管理服务事项"), core_label("政府集中采购")}
+_FIELD_BY_COLUMN_2019: dict[str, str | None] = {core_label(k): v for k, v in fmt.TRIAL_2019.column_fields.items()}
+_ROWS_2019 = {core_label(r) for r in fmt.TRIAL_2019.extra_rows}
 
 
 def read_proactive(rows: list[Row], sink: Sink) -> None:
@@ -907,7 +900,7 @@ def _proactive_cells(
             cell = row.cells[pos] if pos < len(row.cells) else ""
             out[field_name] = (cell, number)
         if out:
-            if spec.decimal and layout_2019:
+            if spec.decimal and layout_2019 and not fmt.TRIAL_2019.prints_fee_amount:
                 return {"": (None, 0)}  # the 2019 fee row prints no amount
             for f in wanted:
                 out.setdefault(f, (None, 0))

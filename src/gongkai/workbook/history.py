@@ -96,6 +96,14 @@ def dump(entries: list[dict[str, object]]) -> str:
     return "\n".join(out) + "\n"
 
 
+@cache
+def first_keys() -> frozenset[str]:
+    """The keys of the first recorded layout: the 2021 format as published reports print it.
+    A row added to the format since then is missing from every report printed before it, and
+    is no deviation there."""
+    return frozenset(recorded()[0].cells)
+
+
 def layout_of(version: str) -> Layout | None:
     return next((layout for layout in recorded() if layout.version == version), None)
 
