@@ -22,7 +22,20 @@ from gongkai.published import DEVIATIONS, read_blocks, read_published
 from gongkai.published.core import heading_index, level_of, parse_title
 from gongkai.published.from_html import decode_html, html_blocks
 from gongkai.published.from_text import text_blocks
-from published_helpers import APPEALS, REQUESTS, report_text, request_lines
+from published_helpers import (
+    APPEAL_ROW,
+    APPEALS,
+    COLUMNS,
+    HEADER_ROWS,
+    REQUESTS,
+    appeal_col,
+    grid_row,
+    proactive_row,
+    report_text,
+    request_col,
+    request_lines,
+    text_row,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("dayu-2025", "dongcheng-2025")
@@ -131,10 +144,13 @@ def test_round_trip_figures_body_and_narrative(rendered, soffice, name: str, for
 def test_locations_name_table_row_and_column_as_printed(rendered) -> None:
     report = read_published(rendered["dongcheng-2025"][1])
     where = report.provenance.cells
-    assert where["requests.granted.commercial"] == "表三第6行（（一）予以公开）第2列（商业企业）"
-    assert where["appeals.litigation_direct.total"] == "表四第4行第10列（行政诉讼·未经复议直接起诉·总计）"
+    granted = f"表三第{grid_row('granted')}行（（一）予以公开）第{request_col('commercial')}列（商业企业）"
+    assert where["requests.granted.commercial"] == granted
+    litigation = f"表四第{APPEAL_ROW}行第{appeal_col('litigation_direct', 'total')}列（行政诉讼·未经复议直接起诉·总计）"
+    assert where["appeals.litigation_direct.total"] == litigation
     assert (
-        where["proactive.normative_documents.repealed"] == "表二第4行（行政规范性文件）第2列（本年废止件数）"
+        where["proactive.normative_documents.repealed"]
+        == f"表二第{proactive_row('normative_documents')}行（行政规范性文件）第2列（本年废止件数）"
     )
     assert where["overview.requests"] == "一、总体情况（二）依申请公开"
 
@@ -193,7 +209,7 @@ def test_row_total_disagreeing_with_its_parts_is_r3_2_at_the_printed_cell() -> N
     findings = [f for f in check_report(report) if f.severity == "error"]
     assert "R3-2" in rules(findings)
     r32 = next(f for f in findings if f.rule == "R3-2")
-    assert r32.location == "表三第2行（一、本年新收政府信息公开申请数量）第7列（总计）"
+    assert r32.location == f"表三第{text_row('new')}行（一、本年新收政府信息公开申请数量）第{request_col('total')}列（总计）"
     assert "7" in r32.message and "6" in r32.message
 
 
@@ -203,16 +219,17 @@ def test_column_out_of_balance_is_r3_1() -> None:
     findings = [f for f in check_report(report) if f.severity == "error"]
     assert rules(findings) == ["R3-1"] or set(rules(findings)) == {"R3-1", "RN-4"}
     r31 = next(f for f in findings if f.rule == "R3-1")
-    assert r31.location == "表三第31行（四、结转下年度继续办理）第2列（商业企业）"
+    assert r31.location == f"表三第{text_row('carried_forward')}行（四、结转下年度继续办理）第{request_col('commercial')}列（商业企业）"
 
 
 def test_appeal_total_disagreeing_is_r4_1() -> None:
     appeals = list(APPEALS)
-    appeals[4] = 2  # 行政复议 总计
+    total = appeal_col("administrative_review", "total")
+    appeals[total - 1] = 2  # 行政复议 总计
     findings = check_report(read_text(report_text(appeals=appeals)))
     assert "R4-1" in rules(findings)
     r41 = next(f for f in findings if f.rule == "R4-1")
-    assert r41.location == "表四第4行第5列（行政复议·总计）"
+    assert r41.location == f"表四第{APPEAL_ROW}行第{total}列（行政复议·总计）"
 
 
 def test_narrative_count_contradicting_the_table_is_rn_1() -> None:
@@ -225,7 +242,7 @@ def test_narrative_count_contradicting_the_table_is_rn_1() -> None:
 def test_township_with_regulations_is_r2_1() -> None:
     findings = check_report(read_text(report_text(regulations=(1, 0, 1))))
     assert [f.rule for f in findings if f.severity == "error"] == ["R2-1", "R2-1"]
-    assert findings[0].location == "表二第3行（规章）第1列（本年制发件数）"
+    assert findings[0].location == f"表二第{proactive_row('regulations')}行（规章）第1列（本年制发件数）"
 
 
 def test_seven_parts_is_rn_7() -> None:
@@ -250,11 +267,11 @@ def test_blank_cells_are_read_as_zero_and_flagged() -> None:
     assert not has_errors(findings)
     assert "requests.granted.research" in report.provenance.blank
     blank = next(f for f in findings if f.rule == "R0-3")
-    assert blank.location == "表三第5行（（一）予以公开）第3列（科研机构）"
+    assert blank.location == f"表三第{text_row('granted')}行（（一）予以公开）第{request_col('research')}列（科研机构）"
 
 
 def test_missing_other_column_is_a_deviation_and_figures_stay_right() -> None:
-    columns = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "总计")
+    columns = tuple(c for c in COLUMNS if c != "其他")
     report = read_text(report_text(columns=columns))
     findings = check_report(report)
     assert rules(findings) == ["FD-3"]
@@ -263,7 +280,7 @@ def test_missing_other_column_is_a_deviation_and_figures_stay_right() -> None:
     assert table_figures(report) == table_figures(clean)
     assert (
         report.provenance.cells["requests.new.total"]
-        == "表三第2行（一、本年新收政府信息公开申请数量）第6列（总计）"
+        == f"表三第{text_row('new', columns)}行（一、本年新收政府信息公开申请数量）第{request_col('total', columns)}列（总计）"
     )
 
 
@@ -292,7 +309,7 @@ def test_short_rows_of_zeros_are_read_as_zero_and_other_short_rows_are_not_read(
     report = read_text(text.replace("\t", " "))
     findings = check_report(report)
     assert rules(findings) == ["FD-5"]
-    assert findings[0].message.startswith("表三第5行（（一）予以公开）只有3个数字（应有7个）")
+    assert findings[0].message.startswith(f"表三第{text_row('granted')}行（（一）予以公开）只有3个数字（应有{len(COLUMNS)}个）")
     assert "requests.granted.total" in report.provenance.unprinted
 
 
@@ -410,32 +427,32 @@ def test_nothing_of_a_report_is_unreadable(tmp_path: Path) -> None:
 
 
 def _portal_page() -> str:
+    # Spans from the format; the labels as a portal prints them: half-width punctuation, wrapped.
+    corner = fmt.REQUEST_CORNER_LABEL.translate(str.maketrans({"（": "(", "）": ")", "，": ",", "：": ":"}))
+    parts = fmt.REQUEST_PART_COLUMNS
     header = (
-        '<tr><td rowspan="3" colspan="3">(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)</td>'
-        '<td colspan="7">申请人情况</td></tr>'
-        '<tr><td rowspan="2">自然人</td><td colspan="5">法人或其他组织</td><td rowspan="2">总计</td></tr>'
-        "<tr><td>商业<br>企业</td><td>科研<br>机构</td><td>社会公益<br>组织</td><td>法律服务<br>机构</td><td>其他</td></tr>"
+        f'<tr><td rowspan="{HEADER_ROWS}" colspan="{fmt.REQUEST_LABEL_DEPTH}">{corner}</td>'
+        f'<td colspan="{len(fmt.REQUEST_COLUMNS)}">{fmt.REQUEST_APPLICANT_LABEL}</td></tr>'
+        f'<tr><td rowspan="2">{parts[0].label}</td><td colspan="{len(parts) - 1}">{fmt.REQUEST_LEGAL_PERSON_LABEL}</td>'
+        f'<td rowspan="2">{fmt.REQUEST_COLUMNS[-1].label}</td></tr>'
+        "<tr>"
+        + "".join(f"<td>{c.label[:-2]}<br>{c.label[-2:]}</td>" for c in parts[1:-1])
+        + f"<td>{parts[-1].label}</td></tr>"
     )
     rows = []
-    previous: tuple[str, ...] = ()
-    spans = {
-        fmt.RESULTS_GROUP: 22,
-        fmt.DENIED: 8,
-        fmt.UNAVAILABLE: 3,
-        fmt.NOT_PROCESSED: 5,
-        fmt.OTHER_HANDLING: 3,
-    }
-    for row in fmt.REQUEST_ROWS:
+    label_cells = {(lc.row, lc.col): lc for lc in fmt.request_label_cells()}
+    for i, row in enumerate(fmt.REQUEST_ROWS):
         cells = []
         for depth, label in enumerate(row.path):
+            lc = label_cells.get((i, depth))
+            if lc is None:
+                continue  # under a group label that spans down from an earlier row
             if depth < len(row.path) - 1:
-                if row.path[: depth + 1] != previous[: depth + 1]:
-                    cells.append(f'<td rowspan="{spans[label]}">{label}</td>')
+                cells.append(f'<td rowspan="{lc.rowspan}">{label}</td>')
             else:
                 wrapped = label[:6] + "<br/>" + label[6:]
-                cells.append(f'<td colspan="{3 - depth}">{wrapped}</td>')
-        previous = row.path
-        numbers = REQUESTS.get(row.key, [0] * 7)
+                cells.append(f'<td colspan="{lc.colspan}">{wrapped}</td>')
+        numbers = REQUESTS.get(row.key, [0] * len(fmt.REQUEST_COLUMNS))
         cells += [f"<td>{n}</td>" for n in numbers]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     table3 = "<table border=1><tbody>" + header + "".join(rows) + "</tbody></table>"
@@ -471,7 +488,7 @@ def test_gbk_portal_page_with_spans_and_wrapped_labels(tmp_path: Path) -> None:
     assert table_figures(report) == table_figures(read_text(report_text()))
     assert (
         report.provenance.cells["requests.granted.natural_person"]
-        == "表三第6行（（一）予以公开）第1列（自然人）"
+        == f"表三第{grid_row('granted')}行（（一）予以公开）第{request_col('natural_person')}列（自然人）"
     )
 
 
