@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from gongkai.audit import audit, audit_markdown, write_audit
 from gongkai.cli import app
-from published_helpers import report_text
+from published_helpers import report_text, request_col, text_row
 
 runner = CliRunner()
 
@@ -54,7 +54,8 @@ def test_folder_audit_finds_last_year_by_body_and_ranks_worst_first(tmp_path: Pa
     assert this.previous is not None and this.previous.name == "白沙镇2024.txt"
     # 2024 carried nothing forward, 2025 printed 1 carried over: R3-4 in the 自然人 column.
     assert [f.rule for f in this.rule_findings] == ["R3-4"]
-    assert this.rule_findings[0].location == "表三第3行（二、上年结转政府信息公开申请数量）第1列（自然人）"
+    carried_over = f"表三第{text_row('carried_over')}行（二、上年结转政府信息公开申请数量）"
+    assert this.rule_findings[0].location == f"{carried_over}第{request_col('natural_person')}列（自然人）"
     assert result.exit_code == 1
     ranked = [r.source.name for r in result.worst_first()]
     assert ranked == ["坏文件.txt", "白沙镇2025.txt", "白沙镇2024.txt"]

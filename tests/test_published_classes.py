@@ -20,7 +20,7 @@ from gongkai.published.core import level_of
 from gongkai.published.from_html import html_blocks
 from gongkai.published.from_text import text_blocks
 from pdf_fixture import PdfPage, write_pdf
-from published_helpers import REQUESTS, report_text
+from published_helpers import PROACTIVE, REQUESTS, report_text
 
 TITLE = "白沙镇人民政府2025年政府信息公开工作年度报告"
 
@@ -190,15 +190,19 @@ def test_broken_figures_that_no_joining_balances_are_not_read() -> None:
 # --- table 三's （六）其他处理 as one row; table 二 without 规章 ------------------------------
 
 
+OTHER_HANDLING_KEYS = tuple(r.key for r in fmt.REQUEST_ROWS if fmt.OTHER_HANDLING in r.path)
+
+
 def _replace_other_handling(text: str) -> str:
     lines = text.splitlines()
-    start = lines.index("（六）其他处理")
-    return "\n".join([*lines[:start], "（六）其他处理\t0\t0\t0\t0\t0\t0\t0", *lines[start + 4 :]]) + "\n"
+    start = lines.index(fmt.OTHER_HANDLING)
+    undivided = fmt.OTHER_HANDLING + "\t0" * len(fmt.REQUEST_COLUMNS)
+    return "\n".join([*lines[:start], undivided, *lines[start + 1 + len(OTHER_HANDLING_KEYS) :]]) + "\n"
 
 
-def test_undivided_other_handling_row_leaves_its_three_rows_unprinted() -> None:
+def test_undivided_other_handling_row_leaves_its_rows_unprinted() -> None:
     report = read_text(_replace_other_handling(report_text()))
-    for key in ("other_no_correction", "other_fee_unpaid", "other_other"):
+    for key in OTHER_HANDLING_KEYS:
         assert f"requests.{key}.natural_person" in report.provenance.unprinted
     assert len([m for m in deviations(report, "FD-6") if "（六）其他处理" in m]) == 1
     assert report.requests.results_total.total == 6
@@ -232,9 +236,15 @@ def _pdf_report(path: Path, *, ruled_between_figures: bool) -> Path:
         top += 15
     page.text(80, top, "二、主动公开政府信息情况", 10)
     top += 20
-    rows = [("信息内容", ["本年制发件数", "本年废止件数", "现行有效件数"]), ("规章", ["0", "0", "0"]), ("行政规范性文件", ["2", "0", "5"])]
+    block = fmt.PROACTIVE_BLOCKS[0]  # 规章 and 行政规范性文件
+    values = {**PROACTIVE, "regulations": (0, 0, 0)}
+    rows = [
+        (block.columns[0], list(block.columns[1:])),
+        *((row.label, [str(n) for n in values[row.key]]) for row in block.rows),
+    ]
     columns = [70, 230, 330, 430, 525]
-    page.box(columns[0], top, columns[-1], top + 60)
+    bottom = top + 20 * len(rows)
+    page.box(columns[0], top, columns[-1], bottom)
     for i, (label, cells) in enumerate(rows):
         y = top + 20 * i
         if i:
@@ -242,11 +252,11 @@ def _pdf_report(path: Path, *, ruled_between_figures: bool) -> Path:
         page.text(columns[0] + 4, y + 5, label, 9)
         for j, cell in enumerate(cells):
             page.text(columns[1 + j] + 6, y + 5, cell, 9)
-    page.line(columns[1], top, columns[1], top + 60)
+    page.line(columns[1], top, columns[1], bottom)
     # The header row has its lines; the figures' rows have none between their cells.
     for x in columns[2:-1]:
-        page.line(x, top, x, top + (60 if ruled_between_figures else 20))
-    page.text(80, top + 80, "第二十条第（五）项 行政许可 12", 10)
+        page.line(x, top, x, bottom if ruled_between_figures else top + 20)
+    page.text(80, bottom + 20, "第二十条第（五）项 行政许可 12", 10)
     return write_pdf(path, [page])
 
 
