@@ -73,7 +73,7 @@ def test_rendered_sample_as_pdf_shows_title_and_figures(tmp_path, soffice, pdfto
 
 def test_sample_docx_tables_hold_every_figure():
     doc = Document(str(SAMPLES / "dongcheng-2025.docx"))
-    t3 = next(t for t in doc.tables if any("申请人情况" in c.text for c in t.rows[0].cells))
-    new_row = next(row for row in t3.rows if row.cells[0].text.startswith("一、本年新收"))
-    numbers = [c.text for c in new_row.cells[-7:]]
+    t3 = next(t for t in doc.tables if any(fmt.REQUEST_APPLICANT_LABEL in c.text for c in t.rows[0].cells))
+    new_row = next(row for row in t3.rows if row.cells[0].text == fmt.REQUEST_ROW_BY_KEY["new"].label)
+    numbers = [c.text for c in new_row.cells[-len(fmt.REQUEST_COLUMNS) :]]
     assert numbers == ["18", "4", "0", "1", "2", "1", "26"]

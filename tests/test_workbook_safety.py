@@ -29,6 +29,7 @@ from gongkai import (
     render_report,
     write_workbook,
 )
+from gongkai import format as fmt
 from gongkai import package as pkg
 from gongkai.cli import app
 from gongkai.county import read_orgs
@@ -171,19 +172,25 @@ def test_escapes_in_the_list_of_bodies_are_decoded(tmp_path):
 
 def test_a_filled_down_total_formula_is_still_computed(tmp_path, busy_xlsx):
     # Excel writes a filled-down formula once, as a shared formula, and only its index in the
-    # cells below: the reader must see J7's own SUM(D7:I7), not a changed formula.
+    # cells below: the reader must see the second row's own total formula, not a changed one.
+    new, carried = (L.spec_by_path()[f"requests.{key}.total"] for key in ("new", "carried_over"))
+    formula, below = (f"<f>{s.formula.lstrip('=')}</f>".encode() for s in (new, carried))
+    shared = f'<f t="shared" ref="{new.cell}:{carried.cell}" si="0">'.encode()
     part = _part(L.SHEET_REQUESTS)
     xml = _member(busy_xlsx, part)
-    assert b"<f>SUM(D6:I6)</f>" in xml and b"<f>SUM(D7:I7)</f>" in xml
-    xml = xml.replace(b"<f>SUM(D6:I6)</f>", b'<f t="shared" ref="J6:J7" si="0">SUM(D6:I6)</f>')
-    xml = xml.replace(b"<f>SUM(D7:I7)</f>", b'<f t="shared" si="0"/>')
+    assert formula in xml and below in xml
+    xml = xml.replace(formula, shared + formula[3:])
+    xml = xml.replace(below, b'<f t="shared" si="0"/>')
     report = read_workbook(_rewrite(busy_xlsx, tmp_path / "填充.xlsx", {part: xml}))
     assert report.requests.carried_over.total is None and report.requests.new.total is None
     assert not [f for f in report.provenance.findings if f.rule == "WB-2"]
 
-    xml = xml.replace(b'<f t="shared" ref="J6:J7" si="0">SUM(D6:I6)</f>', b'<f t="shared" ref="J6:J7" si="0">SUM(D6:H6)</f>')
+    # The shared formula changed to leave out the last part: both rows' totals are changed formulas.
+    parts = fmt.REQUEST_PART_COLUMNS
+    first, second_last = (L.spec_by_path()[f"requests.new.{c.key}"].cell for c in (parts[0], parts[-2]))
+    xml = xml.replace(shared + formula[3:], shared + f"SUM({first}:{second_last})</f>".encode())
     report = read_workbook(_rewrite(busy_xlsx, tmp_path / "改过.xlsx", {part: xml}))
-    assert sorted(f.location for f in report.provenance.findings if f.rule == "WB-2") == ["三、依申请公开!J6", "三、依申请公开!J7"]
+    assert sorted(f.location for f in report.provenance.findings if f.rule == "WB-2") == sorted([new.where, carried.where])
 
 
 @pytest.mark.parametrize(
@@ -192,10 +199,11 @@ def test_a_filled_down_total_formula_is_still_computed(tmp_path, busy_xlsx):
 )
 def test_dates_and_booleans_in_number_cells_are_named(busy_xlsx, typed, shown):
     wb = load_workbook(busy_xlsx)
-    wb[L.SHEET_REQUESTS]["D6"] = typed
+    spec = L.spec_by_path()["requests.new.natural_person"]
+    wb[spec.sheet][spec.cell] = typed
     wb.save(busy_xlsx)
     found = [f for f in check_report(read_workbook(busy_xlsx)) if f.rule == "R0-1"]
-    assert [f.location for f in found] == ["三、依申请公开!D6"]
+    assert [f.location for f in found] == [spec.where]
     assert f"填写了“{shown}”" in found[0].message and "不是数字" in found[0].message
 
 
@@ -347,7 +355,8 @@ def test_an_upload_reads_like_the_file_and_messages_name_it(tmp_path, busy_xlsx)
     assert uploaded.provenance.source == "大峪镇.xlsx"
 
     wb = load_workbook(busy_xlsx)
-    wb[L.SHEET_REQUESTS]["D6"] = "两件"
+    spec = L.spec_by_path()["requests.new.natural_person"]
+    wb[spec.sheet][spec.cell] = "两件"
     wb.save(busy_xlsx)
     found = [f for f in read_report(busy_xlsx.read_bytes(), name="大峪镇.xlsx").provenance.findings if f.rule == "R0-1"]
     assert found and found[0].message.startswith("大峪镇.xlsx：")
@@ -368,10 +377,11 @@ def test_an_uploaded_json_export_reads_too(busy_report):
 
 def test_a_channel_row_with_a_count_but_no_name_is_an_error_at_its_cell(busy_xlsx):
     wb = load_workbook(busy_xlsx)
-    wb[L.SHEET_OVERVIEW]["B14"] = None  # the second website category's label; its count stays
+    label = L.spec_by_path()["channels.website_breakdown.1.label"]
+    wb[label.sheet][label.cell] = None  # the second website category's label; its count stays
     wb.save(busy_xlsx)
     report = read_workbook(busy_xlsx)
-    assert [(f.rule, f.location) for f in report.provenance.findings] == [("WB-1", "一、总体情况!B14")]
+    assert [(f.rule, f.location) for f in report.provenance.findings] == [("WB-1", label.where)]
     assert "不能为空" in report.provenance.findings[0].message
 
 
