@@ -1,4 +1,4 @@
-"""What a narrative figure is about: its subject and direction (gongkai.checks.textfigures).
+"""What a narrative figure is about: its subject and direction (gongkai.textfigures).
 
 Every sentence here is written for the test, after the patterns seen in published reports:
 a figure carried forward that sits next to 答复, one office of a government, one side of the
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from gongkai.checks.textfigures import (
+from gongkai.textfigures import (
     clauses,
     request_figures,
     stated_sums,

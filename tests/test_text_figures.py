@@ -1,4 +1,4 @@
-"""Reading figures out of report text (gongkai.checks.textfigures), on real-report sentences."""
+"""Reading figures out of report text (gongkai.textfigures), on real-report sentences."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from gongkai.checks.textfigures import (
+from gongkai.textfigures import (
     appeal_figures,
     clauses,
     counts,

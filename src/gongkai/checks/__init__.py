@@ -6,7 +6,7 @@ rule id; within a rule, the reader's own findings come first, then the order fou
 - :mod:`.tables`: R0-2, R0-3, R2-1, R3-1, R3-2, R3-3, R3-5, R4-1
 - :mod:`.narrative`: R0-4, RN-1 … RN-9, RN-11 … RN-13 (figures in the staff's text)
 - :mod:`.crossyear`: R3-4, R2-2, R2-3, RN-10 (only with last year's report)
-- :mod:`.textfigures`: reading figures out of Chinese report text
+- :mod:`gongkai.textfigures` (outside this package, readers use it too): figures in Chinese report text
 - :mod:`.printed`: which figures a finding rests on (none may be one a report never printed)
 """
 

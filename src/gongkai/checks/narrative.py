@@ -13,19 +13,7 @@ from decimal import Decimal
 from .. import format as fmt
 from ..findings import Finding
 from ..model import Report
-from .labels import (
-    FEE_STATEMENT_PATH,
-    NARRATIVE_FIELDS,
-    OVERSIGHT_PATH,
-    REQUESTS_ASPECT_PATH,
-    appeal_cell,
-    finding,
-    narrative_text,
-    proactive_cell,
-    quote,
-    request_cell,
-)
-from .textfigures import (
+from ..textfigures import (
     Figure,
     appeal_figures,
     mentions_fee,
@@ -41,6 +29,18 @@ from .textfigures import (
     statistics_periods,
     table_two_figures,
     titled_years,
+)
+from .labels import (
+    FEE_STATEMENT_PATH,
+    NARRATIVE_FIELDS,
+    OVERSIGHT_PATH,
+    REQUESTS_ASPECT_PATH,
+    appeal_cell,
+    finding,
+    narrative_text,
+    proactive_cell,
+    quote,
+    request_cell,
 )
 
 REPORT_PARTS = len(fmt.SECTION_HEADINGS)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from .. import format as fmt
 from ..findings import Finding
 from ..model import Report
+from ..textfigures import states_no_fee
 from .labels import (
     appeal_cell,
     describe,
@@ -25,7 +26,6 @@ from .labels import (
     request_column,
     request_row,
 )
-from .textfigures import states_no_fee
 
 PART_COLUMNS: tuple[str, ...] = tuple(c.key for c in fmt.REQUEST_PART_COLUMNS)
 ALL_COLUMNS: tuple[str, ...] = tuple(c.key for c in fmt.REQUEST_COLUMNS)

@@ -54,7 +54,7 @@ def tidy(text: str) -> str:
     return _SPACE_BY_CJK.sub(drop, text)
 
 
-def parse_number(text: str) -> Decimal | None:
+def parse_cell_number(text: str) -> Decimal | None:
     """The number a cell prints ("12", "１２", "1,234", "24252.311082"), else None."""
     plain = normalise_number_text(text)
     if not _NUMBER.match(plain):
@@ -71,8 +71,8 @@ def is_blank(text: str) -> bool:
 
 def is_label(text: str) -> bool:
     """A cell that is words, not a number and not a blank."""
-    return not is_blank(text) and parse_number(text) is None
+    return not is_blank(text) and parse_cell_number(text) is None
 
 
 def is_value(text: str) -> bool:
-    return is_blank(text) or parse_number(text) is not None
+    return is_blank(text) or parse_cell_number(text) is not None

@@ -17,9 +17,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from .. import format as fmt
-from ..checks.textfigures import stated_fee_yuan, states_no_fee, statistics_periods
 from ..errors import UnreadableInputError
 from ..model import Report
+from ..textfigures import stated_fee_yuan, states_no_fee, statistics_periods
 from .blocks import Block, Paragraph, Table
 from .cells import core_label, fold, is_value, tidy
 from .sink import Sink

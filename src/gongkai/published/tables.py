@@ -20,7 +20,7 @@ from itertools import combinations
 
 from .. import format as fmt
 from ..workbook import history
-from .cells import core_label, fold, is_blank, is_label, is_value, parse_number
+from .cells import core_label, fold, is_blank, is_label, is_value, parse_cell_number
 from .sink import Sink
 
 TABLE_NAMES = fmt.TABLE_NUMBERS
@@ -77,7 +77,7 @@ class Row:
         return "" if i is None else self.cells[i]
 
     def numbers(self) -> list[Decimal]:
-        return [n for c in self.cells if (n := parse_number(c)) is not None]
+        return [n for c in self.cells if (n := parse_cell_number(c)) is not None]
 
     def words(self) -> list[str]:
         """The cells, or for a row split at white space its single words (a header line
@@ -214,8 +214,8 @@ def _read_row(row: Row, columns: _Columns, start: int, balanced: Balanced | None
                 break
             got[key] = row.cells[pos]
         if not missing:
-            return _RowRead(got, printed=sum(parse_number(v) is not None for v in got.values()))
-        values = [c for c in row.cells[start:] if parse_number(c) is not None]
+            return _RowRead(got, printed=sum(parse_cell_number(v) is not None for v in got.values()))
+        values = [c for c in row.cells[start:] if parse_cell_number(c) is not None]
         if len(values) == len(keys):
             return _RowRead(dict(zip(keys, values, strict=True)), "shifted", len(values))
     else:
@@ -228,9 +228,9 @@ def _read_row(row: Row, columns: _Columns, start: int, balanced: Balanced | None
                 values.pop(0)
         if len(values) == len(keys):
             return _RowRead(
-                dict(zip(keys, values, strict=True)), printed=sum(parse_number(v) is not None for v in values)
+                dict(zip(keys, values, strict=True)), printed=sum(parse_cell_number(v) is not None for v in values)
             )
-        values = [c for c in values if parse_number(c) is not None]
+        values = [c for c in values if parse_cell_number(c) is not None]
     n, m = len(values), len(keys)
     if row.split and balanced is not None and n > m and all(_DIGITS.match(v) for v in values):
         fits, tried = _rejoined(values, keys, balanced)
@@ -248,7 +248,7 @@ def _read_row(row: Row, columns: _Columns, start: int, balanced: Balanced | None
             n,
             fits,
         )
-    if 0 < n < m and all(parse_number(v) == 0 for v in values):
+    if 0 < n < m and all(parse_cell_number(v) == 0 for v in values):
         return _RowRead(dict.fromkeys(keys, "0"), "zeros", n)
     if n == 0:
         return _RowRead(None, "没有数字", 0)
@@ -259,7 +259,7 @@ def _read_row(row: Row, columns: _Columns, start: int, balanced: Balanced | None
 
 def _count(sink: Sink, text: str, path: str, location: str, label: str, *, total: bool) -> int | None:
     """A printed count cell: an int, ``None`` for a total left blank (computed), 0 for a blank part."""
-    number = parse_number(text)
+    number = parse_cell_number(text)
     if number is None:
         if total:
             sink.deviation(
@@ -908,7 +908,7 @@ def _proactive_cells(
     values = [c for c in row.cells[label_at + 1 :] if is_value(c)]
     if layout_2019 and header_order:
         names = [h for h in header_order if h != core_label("信息内容")]
-        numbers = [c for c in values if parse_number(c) is not None]
+        numbers = [c for c in values if parse_cell_number(c) is not None]
         if len(numbers) == len(names):
             out = {}
             for number, (h, text) in enumerate(zip(names, numbers, strict=True), start=1):
@@ -927,14 +927,14 @@ def _proactive_cells(
             values.pop()
     if len(values) == len(wanted):
         return {f: (v, i) for i, (f, v) in enumerate(zip(wanted, values, strict=True), start=1)}
-    numbers = [c for c in values if parse_number(c) is not None]
-    if numbers and len(numbers) < len(wanted) and all(parse_number(n) == 0 for n in numbers):
+    numbers = [c for c in values if parse_cell_number(c) is not None]
+    if numbers and len(numbers) < len(wanted) and all(parse_cell_number(n) == 0 for n in numbers):
         return {f: ("0", i) for i, f in enumerate(wanted, start=1)}
     return None
 
 
 def _proactive_value(sink: Sink, text: str, path: str, location: str, decimal: bool) -> int | Decimal:
-    number = parse_number(text)
+    number = parse_cell_number(text)
     if number is None:
         sink.blank(path)
         return Decimal(0) if decimal else 0

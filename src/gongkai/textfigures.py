@@ -5,6 +5,9 @@ breakdowns spread over two sentences), and a false alarm on a correct report cos
 trust than a missed one. So every extractor here is deliberately narrow: it only takes a
 figure when the clause leaves no doubt what it counts, and skips clauses that compare with
 another year.
+
+Readers of published reports (:mod:`gongkai.published`) and the checks both use these, so
+they live outside :mod:`gongkai.checks`: a reader never imports the checks.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from functools import wraps
 from typing import TypeVar
 
@@ -196,7 +200,8 @@ def parse_chinese_number(text: str) -> int | None:
     return total + section + (digit or 0)
 
 
-def parse_number(text: str) -> int | None:
+def int_from_numeral(text: str) -> int | None:
+    """The value of an Arabic ("12", "1,234") or Chinese ("十二") numeral in text."""
     if text[0].isdigit():
         return int(text.replace(",", ""))
     return parse_chinese_number(text)
@@ -230,7 +235,7 @@ def counts(text: str) -> list[Count]:
     found: list[Count] = []
     for m in _COUNT.finditer(text):
         # A bare 零 is the word 零件 ("parts"), never how a clerk writes "0件".
-        value = None if m["num"] in ("零", "〇") else parse_number(m["num"])
+        value = None if m["num"] in ("零", "〇") else int_from_numeral(m["num"])
         if value is None or _DELTA_BEFORE.search(text[max(0, m.start() - 4) : m.start()]):
             continue
         found.append(Count(value, m["unit"], m.start(), m.end()))
@@ -292,7 +297,7 @@ def stated_part_counts(text: str) -> Iterator[tuple[str, int]]:
         if "报告" not in sentence:
             continue
         for m in _PARTS.finditer(sentence):
-            value = parse_number(m[1])
+            value = int_from_numeral(m[1])
             # "一部分" means "some", never the number of parts of a report.
             if value is not None and value >= 2:
                 yield m[0], value
@@ -301,11 +306,32 @@ def stated_part_counts(text: str) -> Iterator[tuple[str, int]]:
 # --- figures about applications and appeals ---------------------------------------------
 
 
+class FigureKind(StrEnum):
+    """What a stated figure counts. Request and appeal figures have a short name; table 二's
+    are the table's model path, so a check finds the cell by the kind's value."""
+
+    RECEIVED = "received"
+    CARRIED_OVER = "carried_over"
+    CONCLUDED = "concluded"
+    CARRIED_FORWARD = "carried_forward"
+    REVIEW = "review"
+    LITIGATION = "litigation"
+    REGULATIONS_ISSUED = "proactive.regulations.issued"
+    REGULATIONS_REPEALED = "proactive.regulations.repealed"
+    REGULATIONS_IN_FORCE = "proactive.regulations.in_force"
+    NORMATIVE_DOCUMENTS_ISSUED = "proactive.normative_documents.issued"
+    NORMATIVE_DOCUMENTS_REPEALED = "proactive.normative_documents.repealed"
+    NORMATIVE_DOCUMENTS_IN_FORCE = "proactive.normative_documents.in_force"
+    LICENSING = "proactive.licensing"
+    PENALTIES = "proactive.penalties"
+    COERCIVE_MEASURES = "proactive.coercive_measures"
+
+
 @dataclass(frozen=True)
 class Figure:
     """A figure the text states: what it counts, the number, and the words it came from."""
 
-    kind: str
+    kind: FigureKind
     value: int
     quote: str
     # "收到申请75件（含上年结转1件）": the received figure includes the carried-over cases.
@@ -314,7 +340,7 @@ class Figure:
 
 @dataclass(frozen=True)
 class _FigureKind:
-    kind: str
+    kind: FigureKind
     keyword: re.Pattern[str]
     # Words that make a clause about something else (appeals, petitions, carried cases…).
     exclude: re.Pattern[str]
@@ -330,20 +356,20 @@ _NOT_APPLICATIONS = (
 _NOT_APPLICATIONS_RE = re.compile(_NOT_APPLICATIONS)
 _REQUEST_KINDS: tuple[_FigureKind, ...] = (
     _FigureKind(
-        "received",
+        FigureKind.RECEIVED,
         re.compile(r"收到|受理|新收|接收|接到|收悉|依申请公开数|申请(?:公开)?总?(?:数|量)"),
         # "网上申请105件，快递17件，合计122件": a channel's share is not the year's total.
         re.compile(_NOT_APPLICATIONS + r"|结转|网上|在线|信函|邮寄|快递|当面|现场|电子邮件|传真"),
         needs_application=True,
     ),
     _FigureKind(
-        "carried_over",
+        FigureKind.CARRIED_OVER,
         re.compile(r"上一?年度?(?:结转|转结)|结转自?上一?年度?|上一?年度?遗留"),
         re.compile(_NOT_APPLICATIONS),
         (0, -1),
     ),
     _FigureKind(
-        "concluded",
+        FigureKind.CONCLUDED,
         re.compile(r"办结|答复|办理完毕|处理完毕|回复"),
         # "另有2件顺延到下年度答复": a reply due next year is carried forward, not concluded.
         # "予以公开答复966件" counts one kind of result, not every reply.
@@ -353,7 +379,7 @@ _REQUEST_KINDS: tuple[_FigureKind, ...] = (
         ),
     ),
     _FigureKind(
-        "carried_forward",
+        FigureKind.CARRIED_FORWARD,
         re.compile(
             r"结转(?:至|到|入)?下一?年度?|转入?(?:至|到)?下一?年度?|(?:顺延|延期|延)(?:至|到)?下一?年度?"
             r"|(?:结转|顺延|延期)(?:至|到|入)?(?:19|20)\d{2}年"
@@ -448,7 +474,7 @@ def _clause_request_figures(clause: str, year: int, own_names: tuple[str, ...] =
     for spec in _REQUEST_KINDS:
         # The "（含上年结转1件）" note belongs to the received figure, not against it; blank it
         # out (keeping positions, so counts can be claimed by place).
-        text = _INCLUDES_CARRIED.sub(lambda m: "※" * len(m[0]), clause) if spec.kind == "received" else clause
+        text = _INCLUDES_CARRIED.sub(lambda m: "※" * len(m[0]), clause) if spec.kind is FigureKind.RECEIVED else clause
         keyword = spec.keyword.search(text)
         if keyword is None or spec.exclude.search(text):
             continue
@@ -461,7 +487,7 @@ def _clause_request_figures(clause: str, year: int, own_names: tuple[str, ...] =
             continue
         if _about_another_office(text[: keyword.end()], own_names):
             continue
-        if spec.kind == "received" and names_one_side_of_applicants(text):
+        if spec.kind is FigureKind.RECEIVED and names_one_side_of_applicants(text):
             continue
         count = _count_near(text, keyword, CASE_UNITS)
         if count is None:
@@ -469,7 +495,7 @@ def _clause_request_figures(clause: str, year: int, own_names: tuple[str, ...] =
         if count.start in claimed:
             continue
         claimed.add(count.start)
-        yield Figure(spec.kind, count.value, clause, spec.kind == "received" and note is not None)
+        yield Figure(spec.kind, count.value, clause, spec.kind is FigureKind.RECEIVED and note is not None)
 
 
 # A clause about appeal results ("未发生被复议纠错的情况") says nothing about their number.
@@ -501,9 +527,9 @@ def _stated_none(clause: str) -> list[Figure]:
         return []
     found: list[Figure] = []
     if _REVIEW.search(m[0]):
-        found.append(Figure("review", 0, clause))
+        found.append(Figure(FigureKind.REVIEW, 0, clause))
     if _LITIGATION.search(m[0].replace("复议后起诉", "")):
-        found.append(Figure("litigation", 0, clause))
+        found.append(Figure(FigureKind.LITIGATION, 0, clause))
     return found
 
 
@@ -518,7 +544,7 @@ def _stated_counts(clause: str) -> Iterator[Figure]:
         assert keyword is not None
         cases = [c for c in counts(part) if c.unit in CASE_UNITS and c.start >= keyword.end()]
         if cases:
-            yield Figure("review" if review else "litigation", cases[0].value, part)
+            yield Figure(FigureKind.REVIEW if review else FigureKind.LITIGATION, cases[0].value, part)
 
 
 # --- "no applications" ------------------------------------------------------------------
@@ -830,7 +856,7 @@ def _document_figures(sentence: str, year: int, own_names: tuple[str, ...]) -> I
                 continue  # "区司法局清理规范性文件…废止3件": one office's documents
             count = _count_near(segment, keyword, DOCUMENT_UNITS)
             if count is not None:
-                yield Figure(f"proactive.{subject}.{field}", count.value, _clause_around(sentence, start))
+                yield Figure(FigureKind(f"proactive.{subject}.{field}"), count.value, _clause_around(sentence, start))
                 break
 
 
@@ -864,7 +890,7 @@ def _decision_figures(sentence: str, year: int, own_names: tuple[str, ...]) -> I
             keyword, key = named[0]
             cases = [c for c in counts(part) if c.unit in DECISION_UNITS and c.start >= keyword.end()]
             if cases:
-                yield Figure(f"proactive.{key}", cases[0].value, clause)
+                yield Figure(FigureKind(f"proactive.{key}"), cases[0].value, clause)
 
 
 def _respective_decisions(clause: str, respectively: re.Match[str]) -> Iterator[Figure]:
@@ -875,7 +901,7 @@ def _respective_decisions(clause: str, respectively: re.Match[str]) -> Iterator[
     if len(named) != len(values) or len({key for _, key in named}) != len(named):
         return
     for (_, key), count in zip(named, values, strict=True):
-        yield Figure(f"proactive.{key}", count.value, clause)
+        yield Figure(FigureKind(f"proactive.{key}"), count.value, clause)
 
 
 # --- the requests balance in words (RN-13) -------------------------------------------------
