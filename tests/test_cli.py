@@ -206,11 +206,13 @@ def test_command_list_gives_each_command_one_short_line():
         assert _display_width(summary.strip()) <= 70, (name, summary)
 
 
-def test_audit_help_lists_every_format_deviation():
+@pytest.mark.parametrize(("command", "groups"), [("audit", ("published",)), ("check", ("check", "workbook"))])
+def test_help_lists_every_registered_rule(command: str, groups: tuple[str, ...]) -> None:
     import re
 
-    from gongkai.published import DEVIATIONS
+    from gongkai.rules import rules_in
 
-    output = _help("audit", width=200)
-    for rule, text in DEVIATIONS.items():
-        assert re.search(rf"^\W*{re.escape(rule)}\s+{re.escape(text[:8])}", output, re.M), rule
+    output = _help(command, width=300)
+    for rule in rules_in(*groups):  # type: ignore[arg-type]
+        head = re.escape(rule.description[:8])
+        assert re.search(rf"^\W*{re.escape(rule.id)}\s+\S+\s+{head}", output, re.M), rule.id

@@ -22,13 +22,14 @@ from .cli_published import register as register_published
 from .county import distribute, prefill
 from .docx_writer import export_template
 from .errors import GongkaiError
-from .findings import Finding, has_errors
+from .findings import Finding, has_errors, rule_key
 from .jsonio import report_to_json, write_json
 from .model import Body, LastYear, Report
 from .portal.command import register as register_serve
 from .reading import read_report
 from .rendering import RenderRefused, render_file
 from .results import BodyResult
+from .rules import UNFORCEABLE_RULES, help_table
 from .workbook import write_workbook
 
 app = typer.Typer(
@@ -54,7 +55,10 @@ TemplateOption = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--template", "-t", help="自定义 Word 模板（由 gongkai template export 导出后修改）。"),
 ]
-ForceOption = Annotated[bool, typer.Option("--force", help="有错误时仍然生成（数字无效的单元格除外）。")]
+_UNFORCEABLE = "、".join(sorted(UNFORCEABLE_RULES, key=rule_key))
+ForceOption = Annotated[
+    bool, typer.Option("--force", help=f"有错误时仍然生成（{_UNFORCEABLE} 除外：数字无效的单元格、必填项为空）。")
+]
 PdfOption = Annotated[bool, typer.Option("--pdf", help="同时生成 PDF（需要安装 LibreOffice）。")]
 HtmlOption = Annotated[bool, typer.Option("--html", help="同时生成可粘贴到门户网站的 HTML 页面。")]
 
@@ -129,16 +133,21 @@ def blank_report(org: str, short: str, level: str, county: str, year: int) -> Re
     )
 
 
-@app.command("check")
+CHECK_HELP = "\n\n".join(
+    (
+        "核对填报表：每条规则的错误和警告，标明工作表和单元格。",
+        "退出码 0 无错误（可有警告），1 有错误，2 无法读取。",
+        "规则编号（由 gongkai.rules 列出）：\n" + help_table("check", "workbook"),
+    )
+)
+
+
+@app.command("check", help=CHECK_HELP)
 def check_command(
     file: Annotated[Path, typer.Argument(help="填报表（.xlsx）或 JSON。")],
     previous: PreviousOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出核对结果。")] = False,
 ) -> None:
-    """核对填报表：每条规则的错误和警告，标明工作表和单元格。
-
-    退出码 0 无错误（可有警告），1 有错误，2 无法读取。
-    """
     with _user_errors():
         report = read_report(file)
         last = read_report(previous) if previous else None

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from .errors import GongkaiError
-from .published import DEVIATIONS
+from .rules import help_table
 
 if TYPE_CHECKING:
     from .audit import AuditResult
@@ -28,7 +28,7 @@ AUDIT_HELP = "\n\n".join(
         "核对已发布的报告（.txt/.docx/.html/.pdf），列出规则问题和格式偏差。",
         "也可核对填报表或 JSON。文件夹中同一单位的上年报告自动用于跨年度核对，也可用 --previous 指定。"
         "退出码 0 无错误，1 有错误，2 无法读取。",
-        "格式偏差编号：\n" + "\n".join(f"{rule}  {text}" for rule, text in DEVIATIONS.items()),
+        "格式偏差编号：\n" + help_table("published"),
     )
 )
 

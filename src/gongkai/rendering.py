@@ -14,10 +14,8 @@ from .html.report import write_html
 from .model import Report
 from .pdf import PdfError, convert_to_pdf
 from .reading import read_report
+from .rules import UNFORCEABLE_RULES
 
-# Rendering these would print a number the clerk did not type (the bad cell reads as 0),
-# so --force cannot override them.
-UNFORCEABLE_RULES = frozenset({"R0-1", "R0-2", "WB-1"})
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 

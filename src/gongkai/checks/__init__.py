@@ -8,12 +8,16 @@ rule id; within a rule, the reader's own findings come first, then the order fou
 - :mod:`.crossyear`: R3-4, R2-2, R2-3, RN-10 (only with last year's report)
 - :mod:`gongkai.textfigures` (outside this package, readers use it too): figures in Chinese report text
 - :mod:`.printed`: which figures a finding rests on (none may be one a report never printed)
+
+Every rule is declared in :mod:`gongkai.rules`; a finding naming any other rule, or a severity
+its rule does not declare, raises :class:`~gongkai.rules.RuleRegistryError`.
 """
 
 from __future__ import annotations
 
 from ..findings import Finding, sort_findings
 from ..model import Report
+from ..rules import check_registered
 from .crossyear import check_cross_year
 from .narrative import check_narrative
 from .printed import drop_unprinted
@@ -37,6 +41,7 @@ def check_report(report: Report, previous: Report | None = None) -> list[Finding
     last = report.previous_year(previous)
     if last is not None:
         findings += check_cross_year(report, last)
+    check_registered(findings)
     return sort_findings(drop_unprinted(report, findings))
 
 

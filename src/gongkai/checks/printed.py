@@ -13,11 +13,10 @@ from __future__ import annotations
 from .. import format as fmt
 from ..findings import Finding
 from ..model import Report
+from ..rules import RULES
 
 _PART_KEYS: tuple[str, ...] = tuple(c.key for c in fmt.REQUEST_PART_COLUMNS)
-_ALL_KEYS: tuple[str, ...] = tuple(c.key for c in fmt.REQUEST_COLUMNS)
 _APPEAL_PARTS: tuple[str, ...] = tuple(c.key for c in fmt.APPEAL_PART_COLUMNS)
-_COUNT_ROWS: tuple[str, ...] = ("new", "carried_over", "results_total", "carried_forward")
 
 
 def drop_unprinted(report: Report, findings: list[Finding]) -> list[Finding]:
@@ -36,54 +35,9 @@ def finding_inputs(report: Report, finding: Finding) -> set[str]:
     return expanded
 
 
-def _row_cells(row: str) -> set[str]:
-    return {f"requests.{row}.{c}" for c in _ALL_KEYS}
-
-
-def _column(col: str, rows: tuple[str, ...]) -> set[str]:
-    return {f"requests.{r}.{col}" for r in rows}
-
-
 def _rule_inputs(f: Finding) -> set[str]:
-    rule, path = f.rule, f.path
-    parts = path.split(".")
-    if rule in ("R0-3", "R2-1"):
-        return {path}
-    if rule == "R0-2":
-        return {"proactive.fees_wan_yuan"}
-    if rule in ("R2-2", "R2-3"):
-        return {f"proactive.normative_documents.{k}" for k in fmt.DOCUMENT_FIELDS}
-    if rule == "R3-1" and len(parts) == 3:
-        col = parts[2]
-        cells = _column(col, _COUNT_ROWS)
-        # The rule also weighs the columns as they would be with every total summed.
-        if col == "total":
-            for row in _COUNT_ROWS:
-                cells |= _row_cells(row)
-        return cells | _column(col, fmt.RESULT_ROW_KEYS)
-    if rule == "R3-2" and len(parts) == 3:
-        row = parts[1]
-        cells = _row_cells(row)
-        if row == "results_total":
-            for result in fmt.RESULT_ROW_KEYS:
-                cells |= _row_cells(result)
-        return cells
-    if rule == "R3-3" and len(parts) == 3:
-        return _column(parts[2], (*fmt.RESULT_ROW_KEYS, "results_total"))
-    if rule in ("R3-4", "R3-5") and len(parts) == 3:
-        return {path}
-    if rule == "R4-1" and len(parts) == 3:
-        return {f"appeals.{parts[1]}.{c}" for c in (*_APPEAL_PARTS, "total")}
-    # Narrative rules: the table cell the stated figure is compared with.
-    narrative = {
-        "RN-1": {"requests.new.total", "requests.carried_over.total"},
-        "RN-2": {"requests.carried_over.total"},
-        "RN-3": {"requests.results_total.total"},
-        "RN-4": {"requests.carried_forward.total"},
-        "RN-5": {"requests.new.total"},
-        "RN-6": {f"appeals.{g.key}.total" for g in fmt.APPEAL_GROUPS},
-    }
-    return narrative.get(rule, set())
+    # Each rule declares what it reads in the registry; an unregistered one is a KeyError.
+    return RULES[f.rule].inputs_for(f.path)
 
 
 def _expand(report: Report, path: str, depth: int = 0) -> set[str]:
