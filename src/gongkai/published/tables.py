@@ -524,7 +524,7 @@ def _missing_columns(sink: Sink, columns: _Columns) -> None:
         + ("该栏按 0 计" if not total_missing or len(missing) > 1 else "")
         + ("；总计按各栏之和计" if total_missing else "")
         + "。",
-        "30号格式的表三有自然人、商业企业、科研机构、社会公益组织、法律服务机构、其他、总计共 7 栏。",
+        f"30号格式的表三有{'、'.join(c.label for c in fmt.REQUEST_COLUMNS)}共 {len(fmt.REQUEST_COLUMNS)} 栏。",
         location="表三表头",
     )
 
