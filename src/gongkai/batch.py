@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from . import format as fmt
 from .atomic import write_bytes_atomic
 from .checks import check_report
 from .county import PreviousIndex, body_key, folder_sources, index_previous
@@ -289,7 +290,7 @@ def _publish(batch: BatchResult) -> None:
                     staged.unlink(missing_ok=True)
             r.staged, r.extras = None, {}
             continue
-        name = safe_filename(f"{r.body.name}{r.body.year}年政府信息公开工作年度报告")
+        name = safe_filename(fmt.report_title(r.body.name, r.body.year))
         if name in taken:  # two bodies whose names differ only in characters made safe
             base = name = f"{name}（{safe_filename(r.source.stem)}）"
             number = 1

@@ -24,7 +24,7 @@ from .textutil import clean_line, split_paragraphs
 # A 22 pt title line on the 156 mm type area holds 20 full-width characters (40 half-width
 # units); longer titles are broken into two lines.
 _TITLE_LINE_UNITS = 40
-TITLE_SUFFIX = "政府信息公开工作年度报告"
+TITLE_SUFFIX = fmt.TITLE_SUFFIX
 
 _CN_NUMERALS = "一二三四五六七八九十"
 

@@ -34,15 +34,18 @@ class _Model(BaseModel):
 # --- table 二 ---------------------------------------------------------------------------
 
 
-class DocumentCounts(_Model):
-    issued: NonNegInt = Field(0, title="本年制发件数")
-    repealed: NonNegInt = Field(0, title="本年废止件数")
-    in_force: NonNegInt = Field(0, title="现行有效件数")
+# The three figures of a 规章/规范性文件 row, titled by the columns of their block.
+_DOCUMENT_TITLES = dict(zip(fmt.DOCUMENT_FIELDS, fmt.PROACTIVE_BLOCKS[0].columns[1:], strict=True))
+DocumentCounts = create_model(  # type: ignore[call-overload]
+    "DocumentCounts",
+    __base__=_Model,
+    **{f: (NonNegInt, Field(0, title=_DOCUMENT_TITLES[f])) for f in fmt.DOCUMENT_FIELDS},
+)
 
 
 def _proactive_field(row: fmt.ProactiveRow) -> tuple[Any, Any]:
     if row.fields:
-        return DocumentCounts, Field(default_factory=DocumentCounts, title=row.label)
+        return DocumentCounts, Field(default_factory=DocumentCounts, title=row.label)  # type: ignore[valid-type]
     if row.decimal:
         return Money, Field(Decimal(0), title=row.label)
     return NonNegInt, Field(0, title=row.label)
@@ -98,7 +101,7 @@ RequestCounts = _counted_row(
 ResultsTotal = create_model(  # type: ignore[call-overload]
     "ResultsTotal",
     __base__=_Model,
-    __doc__="（七）总计: every cell declared or null (computed from the 21 result rows).",
+    __doc__="（七）总计: every cell declared or null (computed from the result rows).",
     **_count_fields(fmt.REQUEST_COLUMNS, DeclaredTotal, None),
 )
 
@@ -130,7 +133,7 @@ def request_value(requests: Any, row: str, column: str) -> int:
 
 def request_table(requests: Any) -> dict[str, dict[str, int]]:
     """Every number table 三 prints, by row and column: :func:`request_value` of each cell,
-    computed in one pass (（七）总计 adds up the 21 result rows once, not once a cell)."""
+    computed in one pass (（七）总计 adds up the result rows once, not once a cell)."""
     rows = {
         row.key: {c.key: getattr(requests, row.key).value(c.key) for c in fmt.REQUEST_COLUMNS}
         for row in fmt.REQUEST_ROWS
@@ -363,7 +366,7 @@ class Report(_Model):
 
     @property
     def title(self) -> str:
-        return f"{self.body.name}{self.body.year}年政府信息公开工作年度报告"
+        return fmt.report_title(self.body.name, self.body.year)
 
 
 def get_path(report: BaseModel, path: str) -> Any:
