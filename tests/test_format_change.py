@@ -38,13 +38,16 @@ from gongkai.workbook import history, layout as L
 from gongkai.html.report import render_html
 
 old_path, out = Path(sys.argv[1]), Path(sys.argv[2])
-key = sys.argv[3]
+key, old_json = sys.argv[3], Path(sys.argv[4])
 old = read_workbook(old_path)
+from gongkai.jsonio import read_json
+from_json = read_json(old_json)
 result = {
     "version": LAYOUT_VERSION,
     "recorded": [x.version for x in history.recorded()],
     "old_requests": json.loads(report_to_json(old))["requests"],
     "old_findings": sorted(f"{f.rule}|{f.severity}|{f.message}" for f in check_report(old)),
+    "json_requests": json.loads(report_to_json(from_json))["requests"],
 }
 report = read_workbook(old_path)
 getattr(report.requests, key).natural_person = 2
@@ -89,8 +92,11 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def probe(scratch: Path) -> dict:
     out = scratch / "out"
     out.mkdir()
+    # A JSON export written before the change, by today's code.
+    old_json = out / "old.json"
+    old_json.write_text(report_to_json(read_workbook(ROOT / "samples" / "dayu-2025.xlsx")), encoding="utf-8")
     run = subprocess.run(
-        [sys.executable, "-c", PROBE, str(ROOT / "samples" / "dayu-2025.xlsx"), str(out), NEW_KEY],
+        [sys.executable, "-c", PROBE, str(ROOT / "samples" / "dayu-2025.xlsx"), str(out), NEW_KEY, str(old_json)],
         cwd=scratch,
         env={**os.environ, "PYTHONPATH": str(scratch / "src")},
         capture_output=True,
@@ -115,6 +121,7 @@ def test_a_workbook_written_before_the_change_reads_as_before(probe: dict) -> No
     assert set(after[NEW_KEY].values()) <= {0, None}
     old_findings = [f for f in probe["old_findings"] if not f.startswith("WB-3|")]
     assert old_findings == sorted(f"{f.rule}|{f.severity}|{f.message}" for f in check_report(today))
+    assert probe["json_requests"] == after  # a JSON export of the older layout reads by its keys too
     (note,) = [f for f in probe["old_findings"] if f.startswith("WB-3|")]
     assert "|info|" in note and NEW_LABEL in note and history.current_version() in note
 
