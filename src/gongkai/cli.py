@@ -23,14 +23,14 @@ from .county import distribute, prefill
 from .docx_writer import export_template
 from .errors import GongkaiError
 from .findings import Finding, has_errors, rule_key
-from .jsonio import report_to_json, write_json
+from .jsonio import report_to_json
 from .model import Body, LastYear, Report
 from .portal.command import register as register_serve
 from .reading import read_report
 from .rendering import RenderRefused, render_file
 from .results import BodyResult
 from .rules import UNFORCEABLE_RULES, help_table
-from .workbook import write_workbook
+from .writing import write_report
 
 app = typer.Typer(
     name="gongkai",
@@ -113,7 +113,7 @@ def init_command(
             report = blank_report(org, short, level, county, year)
             if previous:
                 report = prefill(report.body, LastYear.from_report(read_report(previous)))
-        write_workbook(report, output)
+        write_report(report, output, "xlsx")
     out.print(f"已生成填报表：{output}")
 
 
@@ -281,7 +281,7 @@ def export_command(
         if output is None:
             sys.stdout.write(report_to_json(report))
             return
-        write_json(report, output)
+        write_report(report, output, "json")
     out.print(f"已导出：{output}")
 
 

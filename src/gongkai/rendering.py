@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checks import check_report
-from .docx_writer import render_docx, validate_template
+from .docx_writer import validate_template
 from .errors import GongkaiError
 from .findings import Finding, has_errors
-from .html.report import write_html
 from .model import Report
 from .pdf import PdfError, convert_to_pdf
 from .reading import read_report
 from .rules import UNFORCEABLE_RULES
+from .writing import write_report
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
@@ -44,7 +44,7 @@ def write_extras(report: Report, docx: Path, *, pdf: bool = False, html: bool = 
     written: dict[str, Path] = {}
     errors: list[str] = []
     if html:
-        written[".html"] = write_html(report, docx.with_suffix(".html"))
+        written[".html"] = write_report(report, docx.with_suffix(".html"), "html")
     if pdf:
         try:
             written[".pdf"] = convert_to_pdf(docx, docx.with_suffix(".pdf"))
@@ -69,7 +69,7 @@ def render_report(report: Report, out: str | Path, *, template: str | Path | Non
     """Write ``report`` as a Word document at ``out`` (atomically); no checks are run."""
     if template is not None:
         validate_template(Path(template))
-    return render_docx(report, Path(out), Path(template) if template else None)
+    return write_report(report, Path(out), "docx", template=Path(template) if template else None)
 
 
 def render_file(
