@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "gongkai"
-READERS = ("gongkai.published", "gongkai.workbook", "gongkai.jsonio", "gongkai.reading", "gongkai.textfigures")
+READERS = (
+    "gongkai.published",
+    "gongkai.workbook",
+    "gongkai.jsonio",
+    "gongkai.reading",
+    # Neutral modules that readers and checks both import.
+    "gongkai.textfigures",
+    "gongkai.rules",
+)
 FORBIDDEN = "gongkai.checks"
 
 

@@ -15,6 +15,7 @@ from ..findings import Finding
 from ..model import Report
 from ..textfigures import (
     Figure,
+    FigureKind,
     appeal_figures,
     mentions_fee,
     opening_years,
@@ -127,22 +128,22 @@ def _year_finding(report: Report, path: str, words: str, named: int, what: str) 
 # --- RN-1 … RN-4 --------------------------------------------------------------------------
 
 # figure kind -> (rule, table 三 row, what the text states, fix hint)
-_REQUEST_RULES: dict[str, tuple[str, str, str, str]] = {
-    "received": (
+_REQUEST_RULES: dict[FigureKind, tuple[str, str, str, str]] = {
+    FigureKind.RECEIVED: (
         "RN-1",
         "new",
         "收到申请",
         "文字中的收到（受理）申请数应与表三“本年新收”总计一致；若文字把上年结转的申请也算在内，"
         "请写明“含上年结转N件”或分开表述。",
     ),
-    "carried_over": ("RN-2", "carried_over", "上年结转", "文字中的上年结转数应与表三“上年结转”总计一致。"),
-    "concluded": (
+    FigureKind.CARRIED_OVER: ("RN-2", "carried_over", "上年结转", "文字中的上年结转数应与表三“上年结转”总计一致。"),
+    FigureKind.CONCLUDED: (
         "RN-3",
         "results_total",
         "办结（答复）",
         "文字中的办结（答复）数应与表三“（七）总计”一致；结转下年度继续办理的申请不算办结。",
     ),
-    "carried_forward": (
+    FigureKind.CARRIED_FORWARD: (
         "RN-4",
         "carried_forward",
         "结转下年度",
@@ -236,14 +237,14 @@ def check_appeal_figures(report: Report, texts: dict[str, str]) -> list[Finding]
     direct = report.appeal("litigation_direct", "total")
     after = report.appeal("litigation_after_review", "total")
     expected = {
-        "review": (review, f"{appeal_cell('administrative_review', 'total')}为 {review}"),
-        "litigation": (
+        FigureKind.REVIEW: (review, f"{appeal_cell('administrative_review', 'total')}为 {review}"),
+        FigureKind.LITIGATION: (
             direct + after,
             f"{appeal_cell('litigation_direct', 'total')}（{direct}）与{appeal_cell('litigation_after_review', 'total')}"
             f"（{after}）之和为 {direct + after}",
         ),
     }
-    names = {"review": "行政复议", "litigation": "行政诉讼"}
+    names = {FigureKind.REVIEW: "行政复议", FigureKind.LITIGATION: "行政诉讼"}
     findings = []
     for path, text in texts.items():
         for figure in appeal_figures(
@@ -472,7 +473,7 @@ def check_requests_balance(report: Report, texts: dict[str, str]) -> list[Findin
     findings = []
     names = own_names(report)
     for path, text in texts.items():
-        stated: dict[str, Figure] = {}
+        stated: dict[FigureKind, Figure] = {}
         for figure in _request_figures(report, path, text, names):
             stated.setdefault(figure.kind, figure)
         found = _balance_finding(report, path, text, stated)
@@ -481,9 +482,9 @@ def check_requests_balance(report: Report, texts: dict[str, str]) -> list[Findin
     return findings
 
 
-def _balance_finding(report: Report, path: str, text: str, stated: dict[str, Figure]) -> Finding | None:
-    received, carried = stated.get("received"), stated.get("carried_over")
-    concluded, forward = stated.get("concluded"), stated.get("carried_forward")
+def _balance_finding(report: Report, path: str, text: str, stated: dict[FigureKind, Figure]) -> Finding | None:
+    received, carried = stated.get(FigureKind.RECEIVED), stated.get(FigureKind.CARRIED_OVER)
+    concluded, forward = stated.get(FigureKind.CONCLUDED), stated.get(FigureKind.CARRIED_FORWARD)
     if received is None or concluded is None:
         return None
     all_done = states_all_concluded(text)
