@@ -71,6 +71,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("format-change")
     for name in ("src", "templates", "samples", "benchmarks", "tests"):
         shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "tmp"))
+    shutil.copy2(ROOT / "README.md", copy / "README.md")
     fmt_py = copy / "src" / "gongkai" / "format.py"
     text = fmt_py.read_text(encoding="utf-8")
     anchor = next(a for a in ('    RequestRow("other_no_correction"', '    RequestRow(\n        "other_no_correction"') if a in text)
@@ -138,6 +139,7 @@ def test_the_new_row_is_in_the_workbook_schema_report_and_page(probe: dict) -> N
 def test_regenerating_without_a_format_change_changes_nothing(tmp_path: Path) -> None:
     for name in ("src", "templates", "samples", "benchmarks"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "README.md", tmp_path / "README.md")
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     run = subprocess.run(
         [sys.executable, "-m", "gongkai.regenerate", "--no-pictures"],

@@ -27,6 +27,7 @@ from .findings import SEVERITY_LABELS, Finding, FindingCounts, sort_findings
 from .model import Report
 from .published import PUBLISHED_SUFFIXES, last_year_of
 from .reading import WORKBOOK_SUFFIXES, read_report
+from .rules import RULES
 from .summary import heading_row
 from .summary import md_escape as _md
 from .xlsx_text import append_row
@@ -40,12 +41,12 @@ STATUS_LABELS: dict[str, str] = {
     "passed": "通过",
 }
 _STATUS_ORDER = {s: i for i, s in enumerate(STATUS_LABELS)}
-_DEVIATION = re.compile(r"^FD-\d+$")
 
 
 def is_deviation(finding: Finding) -> bool:
     """A format deviation (FD-*) rather than a finding of a consistency rule."""
-    return bool(_DEVIATION.match(finding.rule))
+    rule = RULES.get(finding.rule)
+    return rule is not None and rule.group == "published"
 
 
 @dataclass

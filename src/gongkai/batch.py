@@ -27,12 +27,11 @@ from .county import PreviousIndex, body_key, folder_sources, index_previous
 from .docx_writer import get_renderer, validate_template
 from .errors import GongkaiError, UnreadableInputError
 from .findings import has_errors
-from .html.summary import write_summary_page
 from .model import Report, get_path
 from .rendering import UNFORCEABLE_RULES, safe_filename, write_extras
 from .results import TABLE_PATHS, BatchResult, BodyResult
 from .sources import ReportSource, SourceLike, as_sources
-from .summary import write_check_report, write_summary_workbook
+from .writing import BATCH_WRITERS
 
 
 @dataclass(frozen=True)
@@ -213,9 +212,9 @@ def run_batch(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if summary:
-        batch.summary_path = write_summary_workbook(batch, out_dir / "汇总.xlsx")
-        batch.report_path = write_check_report(batch, out_dir / "核对报告.md")
-        batch.page_path = write_summary_page(batch, out_dir / "汇总.html")
+        batch.summary_path = BATCH_WRITERS["summary_xlsx"](batch, out_dir / "汇总.xlsx")
+        batch.report_path = BATCH_WRITERS["check_md"](batch, out_dir / "核对报告.md")
+        batch.page_path = BATCH_WRITERS["summary_html"](batch, out_dir / "汇总.html")
     return batch
 
 

@@ -9,10 +9,11 @@ In order:
 2. the Word template ``templates/report.docx`` (:mod:`gongkai.template_build`);
 3. the samples (``samples/build_samples.py``: ``samples/*.xlsx``, ``*.docx``, the example
    county);
-4. the look test's reference pictures (``tests/reference/regenerate.py``; needs LibreOffice
+4. the README's rule tables (:mod:`gongkai.rules`), which name rows of the format;
+5. the look test's reference pictures (``tests/reference/regenerate.py``; needs LibreOffice
    and poppler, skipped with ``--no-pictures``).
 
-Steps 2–4 run in fresh interpreters, so they see the layout recorded in step 1. A generated
+Steps 2–5 run in fresh interpreters, so they see the layout recorded in step 1. A generated
 file whose content did not change (a workbook differs only in its save time) is left as it
 was, so running this without a format change leaves the tree clean.
 """
@@ -62,6 +63,7 @@ def regenerate(*, pictures: bool = True) -> list[Path]:
     before = {p: p.read_bytes() for p in _generated()}
     version = history.record_current()
     print(f"已登记新的填报表版式：{version}" if version else f"填报表版式未变（{history.current_version()}）。")
+    _run("-m", "gongkai.rules")  # the README's rule tables
     _run("-m", "gongkai.template_build")
     _run(str(ROOT / "samples" / "build_samples.py"))
     if pictures:
