@@ -1,4 +1,5 @@
-"""Shared fixtures: the bundled sample reports, built from the same code as samples/*.xlsx."""
+"""Shared fixtures: the bundled sample reports, built from the same code as samples/*.xlsx, the
+system tools some tests need, and (from portal_support.py) the portal's."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+# The portal's fixtures (db_url, clock, app, portal, world) for every test that asks for them.
+pytest_plugins = ["portal_support"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from gongkai.model import Report
-from gongkai.portal import database_url, open_portal, security, service  # noqa: F401 - database_url for callers
+from gongkai.portal import accounts, actors, database_url, open_portal, roster, security  # noqa: F401 - database_url for callers
 from gongkai.portal.db import User
 from gongkai.reading import read_report
 from gongkai.workbook import write_workbook
@@ -180,10 +180,10 @@ def seed_round(url: str, folder: Path, count: int, *, year: int = 2025, must_cha
     try:
         with portal.session() as db:
             if db.scalar(select(User).where(User.username == ADMIN)) is None:
-                service.create_admin(db, ADMIN, ADMIN_PASSWORD)
-            admin = service.system_actor(db, ADMIN)
-            rnd = service.create_round(db, admin, year=year, orgs=orgs_csv(folder, count), deadline=dt.date(year + 1, 1, 31))
-            issued = service.issue_accounts(db, admin, rnd.id)
+                accounts.create_admin(db, ADMIN, ADMIN_PASSWORD)
+            admin = actors.system_actor(db, ADMIN)
+            rnd = roster.create_round(db, admin, year=year, orgs=orgs_csv(folder, count), deadline=dt.date(year + 1, 1, 31))
+            issued = accounts.issue_accounts(db, admin, rnd.id)
             hashed = security.hash_password(FILER_PASSWORD)
             filers = []
             for account in issued:

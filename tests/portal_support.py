@@ -1,5 +1,10 @@
-"""Fixtures for the portal tests: a fresh database (SQLite always, PostgreSQL too when
-GONGKAI_TEST_DATABASE_URL is set), a movable clock, a seeded round and logged-in clients."""
+"""The portal tests' fixtures and helpers.
+
+Fixtures (registered for every test by ``pytest_plugins`` in conftest.py, so a test takes them
+as arguments and never imports them): ``db_url`` (a fresh database: SQLite always, PostgreSQL
+too when GONGKAI_TEST_DATABASE_URL is set), ``clock`` (movable), ``app``, ``portal``, ``world``
+(a seeded round with accounts issued). Helpers, imported by name: logged-in clients, a
+browser-like ``post``, the sample workbooks, a stand-in stamped PDF."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
-from gongkai.portal import Settings, create_app, service
+from gongkai.portal import Settings, accounts, actors, create_app, roster
 from gongkai.portal.db import User
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,8 +66,6 @@ def db_url(request, tmp_path):  # type: ignore[no-untyped-def]
         pytest.fail("GONGKAI_TEST_DATABASE_URL is not set; .ci/run should start PostgreSQL and set it")
     admin, name, url = _postgres_database(os.environ["GONGKAI_TEST_DATABASE_URL"])
     yield url
-    from sqlalchemy.pool import NullPool  # noqa: F401 - connections closed by dispose below
-
     with admin.connect() as c:
         c.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -98,10 +101,10 @@ class World:
 @pytest.fixture
 def world(portal, clock) -> World:  # type: ignore[no-untyped-def]
     with portal.session() as db:
-        service.create_admin(db, "county", ADMIN_PASSWORD, clock)
-        admin = service.system_actor(db, clock=clock)
-        rnd = service.create_round(db, admin, year=2025, orgs=COUNTY / "单位名单.csv", deadline=dt.date(2026, 1, 31))
-        issued = service.issue_accounts(db, admin, rnd.id)
+        accounts.create_admin(db, "county", ADMIN_PASSWORD, clock)
+        admin = actors.system_actor(db, clock=clock)
+        rnd = roster.create_round(db, admin, year=2025, orgs=COUNTY / "单位名单.csv", deadline=dt.date(2026, 1, 31))
+        issued = accounts.issue_accounts(db, admin, rnd.id)
         return World(
             rnd.id,
             {a.body.short_name: a.body.id for a in issued},

@@ -19,27 +19,32 @@ from starlette.testclient import TestClient
 
 from gongkai import read_report
 from gongkai.jsonio import report_to_json
-from gongkai.portal import Settings, create_app, seed_demo, service
+from gongkai.portal import (
+    Settings,
+    accounts,
+    actors,
+    auditlog,
+    create_app,
+    limits,
+    queries,
+    roster,
+    seed_demo,
+)
 from gongkai.portal.app import MAX_ID, SecurityHeaders, parse_id
-from gongkai.portal.db import AuditEntry, LoginFailure, SessionRow, User
+from gongkai.portal.db import AuditEntry, BodyRow, LoginFailure, Round, SessionRow, Submission, User, Version
 from gongkai.workbook import layout as L
 from portal_support import (
     ADMIN_PASSWORD,
     COUNTY,
     NEW_PASSWORD,
     admin_client,
-    app,
     client_for,
-    clock,
     csrf_of,
-    db_url,
     filer_client,
     login,
     pdf_bytes,
-    portal,
     post,
     sample_bytes,
-    world,
 )
 
 CELL = {s.path: (s.sheet, s.cell) for s in L.cell_specs()}
@@ -67,7 +72,7 @@ def _version_id(response) -> int:  # type: ignore[no-untyped-def]
 
 def _submit(client, portal, body: int, version_id: int, **extra):  # type: ignore[no-untyped-def]
     with portal.session() as db:
-        findings = service.findings_of(db.get(service.Version, version_id))
+        findings = queries.findings_of(db.get(Version, version_id))
     explain = {f"explain_{i}": "已核实" for i, f in enumerate(findings) if f.severity == "warning"}
     data = {"version_id": str(version_id), "leader": "王主任", "signed_on": "2026-01-09", **explain, **extra.pop("data", {})}
     return post(client, f"/b/{body}", f"/b/{body}/submit", data, **extra)
@@ -89,7 +94,7 @@ def test_own_workbook_renamed_to_another_body_is_refused_with_both_names(app, wo
     r = _upload(north, body, forged)
     assert r.status_code == 422
     assert "东山镇人民政府" in r.text and "北山镇人民政府" in r.text
-    assert _count(portal, service.Version) == 0
+    assert _count(portal, Version) == 0
 
 
 def test_json_naming_another_body_is_refused(app, world, portal) -> None:  # type: ignore[no-untyped-def]
@@ -98,7 +103,7 @@ def test_json_naming_another_body_is_refused(app, world, portal) -> None:  # typ
     north = filer_client(app, world, "北山镇")
     r = _upload(north, world.bodies["北山镇"], report_to_json(east_report).encode(), "北山镇.json")
     assert r.status_code == 422 and "东山镇人民政府" in r.text and "北山镇人民政府" in r.text
-    assert _count(portal, service.Version) == 0
+    assert _count(portal, Version) == 0
 
 
 def test_the_body_kept_with_a_version_is_the_portals(app, world, portal) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +114,7 @@ def test_the_body_kept_with_a_version_is_the_portals(app, world, portal) -> None
     edited = _edit(north.get(f"/b/{body}/workbook").content, body__short_name="东山镇", body__level="县级部门", body__parent="别的县")
     vid = _version_id(_upload(north, body, edited))
     with portal.session() as db:
-        stored = service.report_of(db.get(service.Version, vid)).body
+        stored = queries.report_of(db.get(Version, vid)).body
     assert (stored.name, stored.short_name, stored.level, stored.parent) == ("北山镇人民政府", "北山镇", "乡镇", "示例县")
     east = filer_client(app, world, "东山镇")
     east_vid = _version_id(_upload(east, world.bodies["东山镇"], sample_bytes("东山镇")))
@@ -147,15 +152,15 @@ def test_a_long_user_name_is_clipped_in_the_log(app, world, portal) -> None:  # 
         login(c, "y" * 6000, "wrong-password-1")
     with portal.session() as db:
         longest = db.scalar(select(func.max(func.length(AuditEntry.detail))))
-    assert longest <= service.MAX_NAME + 20
+    assert longest <= limits.MAX_NAME + 20
 
 
 @pytest.mark.parametrize(
     ("route", "field", "limit"),
     [
-        ("return", "reason", service.MAX_REASON),
-        ("remove", "reason", service.MAX_REASON),
-        ("rename", "name", service.MAX_NAME),
+        ("return", "reason", limits.MAX_REASON),
+        ("remove", "reason", limits.MAX_REASON),
+        ("rename", "name", limits.MAX_NAME),
     ],
 )
 def test_long_texts_are_refused_with_a_message(app, world, portal, route, field, limit) -> None:  # type: ignore[no-untyped-def]
@@ -167,7 +172,7 @@ def test_long_texts_are_refused_with_a_message(app, world, portal, route, field,
     r = post(county, f"/b/{body}", f"/county/bodies/{body}/{route}", {field: "长" * (limit + 1)})
     assert r.status_code == 400 and f"最多 {limit} 个字" in r.text
     with portal.session() as db:
-        assert db.scalar(select(func.max(func.length(AuditEntry.detail)))) <= service.MAX_AUDIT_DETAIL
+        assert db.scalar(select(func.max(func.length(AuditEntry.detail)))) <= limits.MAX_AUDIT_DETAIL
 
 
 def test_long_explanations_and_huge_roster_names_are_refused(app, world, portal, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -185,13 +190,13 @@ def test_long_explanations_and_huge_roster_names_are_refused(app, world, portal,
 
 def test_the_audit_page_is_paged(app, world, portal, clock) -> None:  # type: ignore[no-untyped-def]
     with portal.session() as db:
-        actor = service.Actor(None, "127.0.0.1", clock)
+        actor = actors.Actor(None, "127.0.0.1", clock)
         for i in range(230):
-            service.audit(db, actor, "login_failed", f"guess-{i:03d}")
+            auditlog.audit(db, actor, "login_failed", f"guess-{i:03d}")
         db.commit()
     county = admin_client(app)
     first = county.get("/county/audit?action=login_failed")
-    assert first.text.count("<tr><td>") == service.AUDIT_PAGE and "guess-229" in first.text and 'id="audit-older"' in first.text
+    assert first.text.count("<tr><td>") == auditlog.AUDIT_PAGE and "guess-229" in first.text and 'id="audit-older"' in first.text
     third = county.get("/county/audit?action=login_failed&page=3")
     assert third.text.count("<tr><td>") == 30 and "guess-000" in third.text and 'id="audit-older"' not in third.text
 
@@ -289,11 +294,11 @@ def test_roster_problems_give_a_message_not_a_500(app, world, portal, tmp_path, 
         "header": ("单位名单.csv", _roster(tmp_path, "名字\n甲镇\n")),
     }[case]
     county = admin_client(app)
-    rounds = _count(portal, service.Round)
+    rounds = _count(portal, Round)
     r = post(county, "/county", "/county/rounds", {"year": "2026"}, files={"orgs": files})
     assert r.status_code in (400, 413, 422), (case, r.status_code, r.text[:300])
     assert expected in r.text and "Internal Server Error" not in r.text
-    assert _count(portal, service.Round) == rounds
+    assert _count(portal, Round) == rounds
 
 
 def test_ids_out_of_range_or_not_ascii_are_404_on_every_route(app, world) -> None:  # type: ignore[no-untyped-def]
@@ -348,7 +353,7 @@ def test_error_pages_carry_the_security_headers(app, world, portal, monkeypatch)
     assert broken_form.status_code == 400 and "格式不对" in broken_form.text
     token = csrf_of(c.get("/login").text)
     big = c.post("/login", data={"username": "x" * 20000, "csrf_token": token})
-    monkeypatch.setattr(service, "rounds", lambda db: 1 / 0)
+    monkeypatch.setattr(queries, "rounds", lambda db: 1 / 0)
     broken = TestClient(app, raise_server_exceptions=False)
     login(broken, "county", ADMIN_PASSWORD)
     failed = broken.get("/county")
@@ -393,10 +398,10 @@ def test_a_body_cannot_store_more_than_its_quota(db_url, clock) -> None:  # type
     application = create_app(Settings(db_url, clock=clock, body_quota=int(size * 2.5)))
     try:
         with application.state.portal.session() as db:
-            service.create_admin(db, "county", ADMIN_PASSWORD, clock)
-            admin = service.system_actor(db, clock=clock)
-            rnd = service.create_round(db, admin, year=2025, orgs=COUNTY / "单位名单.csv")
-            issued = {a.body.short_name: a for a in service.issue_accounts(db, admin, rnd.id)}
+            accounts.create_admin(db, "county", ADMIN_PASSWORD, clock)
+            admin = actors.system_actor(db, clock=clock)
+            rnd = roster.create_round(db, admin, year=2025, orgs=COUNTY / "单位名单.csv")
+            issued = {a.body.short_name: a for a in accounts.issue_accounts(db, admin, rnd.id)}
         east = client_for(application)
         account = issued["东山镇"]
         login(east, account.username, account.password)
@@ -407,7 +412,7 @@ def test_a_body_cannot_store_more_than_its_quota(db_url, clock) -> None:  # type
         assert _upload(east, body, sample_bytes("东山镇")).status_code == 303
         third = _upload(east, body, sample_bytes("东山镇"))
         assert third.status_code == 413 and "上限" in third.text
-        assert _count(application.state.portal, service.Version) == 2
+        assert _count(application.state.portal, Version) == 2
     finally:
         application.state.portal.engine.dispose()
 
@@ -447,9 +452,9 @@ def test_a_stamped_pdf_with_javascript_is_refused(app, world, portal) -> None:  
     assert r.status_code == 415 and "JavaScript" in r.text
     launch = pdf_bytes("/OpenAction << /S /Launch /F (cmd.exe) >>")
     assert _submit(east, portal, body, vid, files={"stamped": ("盖章件.pdf", launch, "application/pdf")}).status_code == 415
-    assert _count(portal, service.Submission) == 0
+    assert _count(portal, Submission) == 0
     ok = _submit(east, portal, body, vid, files={"stamped": ("盖章件.pdf", pdf_bytes(), "application/pdf")})
-    assert ok.status_code == 303 and _count(portal, service.Submission) == 1
+    assert ok.status_code == 303 and _count(portal, Submission) == 1
 
 
 def test_head_changes_nothing(app, world, portal) -> None:  # type: ignore[no-untyped-def]
@@ -460,7 +465,7 @@ def test_head_changes_nothing(app, world, portal) -> None:  # type: ignore[no-un
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     assert _count(portal, AuditEntry) == before
     with portal.session() as db:
-        assert db.get(service.BodyRow, body).downloaded_at is None
+        assert db.get(BodyRow, body).downloaded_at is None
     east.get(f"/b/{body}/workbook")
     assert _count(portal, AuditEntry) == before + 1
 
@@ -483,13 +488,13 @@ def test_file_names_lose_bidi_overrides_and_keep_the_content_type(app, world, po
     body = world.bodies["东山镇"]
     vid = _version_id(_upload(east, body, sample_bytes("东山镇"), "报告\u202eslx.exe"))
     with portal.session() as db:
-        name = db.get(service.Version, vid).filename
+        name = db.get(Version, vid).filename
     assert name == "报告slx.xlsx"
     r = east.get(f"/b/{body}/v/{vid}/file")
     assert "%E2%80%AE" not in r.headers["content-disposition"] and ".xlsx" in r.headers["content-disposition"]
     long_name = _version_id(_upload(east, body, sample_bytes("东山镇"), "长" * 300 + ".xlsx"))
     with portal.session() as db:
-        assert len(db.get(service.Version, long_name).filename) <= service.MAX_FILENAME + 5
+        assert len(db.get(Version, long_name).filename) <= limits.MAX_FILENAME + 5
 
 
 def test_expired_sessions_and_old_failures_are_purged(app, world, portal, clock) -> None:  # type: ignore[no-untyped-def]
@@ -527,9 +532,9 @@ def test_the_demos_admin_must_change_its_printed_password(db_url, clock) -> None
         assert login(c, logins[0].username, logins[0].password).headers["location"] == "/password"
         assert c.get("/county", follow_redirects=False).headers["location"] == "/password"
         with application.state.portal.session() as db:
-            last = [r for r in service.rounds(db) if r.year == 2024][0]
+            last = [r for r in queries.rounds(db) if r.year == 2024][0]
             assert last.closed_at is not None
-            body_ids = [b.id for b in service.bodies(db, last.id)]
+            body_ids = [b.id for b in queries.bodies(db, last.id)]
             assert all(u.disabled for u in db.scalars(select(User).where(User.body_id.in_(body_ids))))
     finally:
         application.state.portal.engine.dispose()

@@ -27,7 +27,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import _tool
-from gongkai.portal import open_portal, service
+from gongkai.portal import accounts, open_portal
 from gongkai.reading import read_report
 from gongkai.workbook import write_workbook
 from portal_live import ADMIN, ADMIN_PASSWORD, COUNTY, LiveServer, database_url
@@ -76,7 +76,7 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     data.mkdir()
     portal = open_portal(database_url(data, None))
     with portal.session() as db:
-        service.create_admin(db, ADMIN, ADMIN_PASSWORD)
+        accounts.create_admin(db, ADMIN, ADMIN_PASSWORD)
     portal.engine.dispose()
     with LiveServer(data) as live:
         yield live

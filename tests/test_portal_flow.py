@@ -7,22 +7,19 @@ import json
 import zipfile
 
 import openpyxl
+from sqlalchemy import select
 
 from gongkai import read_report, write_workbook
-from gongkai.portal import service
-from portal_support import (  # noqa: F401 - fixtures
+from gongkai.portal import actors, auditlog, exports, figures, queries, workbooks, workflow
+from gongkai.portal.db import User
+from portal_support import (
     Clock,
     World,
     admin_client,
-    app,
-    clock,
-    db_url,
     filer_client,
     pdf_bytes,
-    portal,
     post,
     sample_bytes,
-    world,
 )
 
 
@@ -49,8 +46,8 @@ def test_body_files_county_returns_and_accepts(app, world, tmp_path, portal) -> 
     wb_response = filer.get(f"/b/{body}/workbook")
     assert wb_response.status_code == 200
     assert "filename*=UTF-8''" in wb_response.headers["content-disposition"]
-    props = service._custom_properties(wb_response.content)
-    assert props[service.YEAR_PROPERTY] == "2025" and len(props[service.BODY_PROPERTY]) == 32
+    props = workbooks.custom_properties(wb_response.content)
+    assert props[workbooks.YEAR_PROPERTY] == "2025" and len(props[workbooks.BODY_PROPERTY]) == 32
 
     # An upload with a planted error: findings and the highlighted, linked cell on table 二.
     r = _upload(filer, world, "东山镇", _with_error(tmp_path, "东山镇"))
@@ -69,7 +66,7 @@ def test_body_files_county_returns_and_accepts(app, world, tmp_path, portal) -> 
         from gongkai.portal.db import Version
 
         version = db.get(Version, version_id)
-        warnings = [i for i, f in enumerate(service.findings_of(version)) if f.severity == "warning"]
+        warnings = [i for i, f in enumerate(queries.findings_of(version)) if f.severity == "warning"]
     data = {"version_id": str(version_id), "leader": "李镇长", "signed_on": "2026-01-09"}
     data.update({f"explain_{i}": "已核实" for i in warnings})
     bad_stamp = post(filer, f"/b/{body}", f"/b/{body}/submit", data, files={"stamped": ("盖章.pdf", b"not a pdf", "application/pdf")})
@@ -115,8 +112,8 @@ def test_body_files_county_returns_and_accepts(app, world, tmp_path, portal) -> 
 
     # Versions are all kept; the audit log saw every step.
     with portal.session() as db:
-        assert [v.number for v in service.versions(db, body)] == [3, 2, 1]
-        entries = service.audit_entries(db)
+        assert [v.number for v in queries.versions(db, body)] == [3, 2, 1]
+        entries = auditlog.audit_entries(db)
         actions = [e.action for e in entries]
         accepted = next(e.detail for e in entries if e.action == "accept")
     # An accept needs no reason; its log line names the body and ends there.
@@ -151,18 +148,18 @@ def test_dashboard_chase_list_and_totals(app, world, portal, clock) -> None:  # 
     assert len(names) == 6
     # Totals over submitted bodies sum the batch's own figures.
     with portal.session() as db:
-        admin = service.system_actor(db, clock=clock)
-        filer_actor = service.Actor(db.get(service.User, db.scalar(service.select(service.User.id).where(service.User.body_id == world.bodies["西山镇"]))), "t", clock)
-        v = service.latest_version(db, world.bodies["西山镇"])
-        ex = {i: "已核实" for i, f in enumerate(service.findings_of(v)) if f.severity == "warning"}
+        admin = actors.system_actor(db, clock=clock)
+        filer_actor = actors.Actor(db.get(User, db.scalar(select(User.id).where(User.body_id == world.bodies["西山镇"]))), "t", clock)
+        v = queries.latest_version(db, world.bodies["西山镇"])
+        ex = {i: "已核实" for i, f in enumerate(queries.findings_of(v)) if f.severity == "warning"}
         import datetime as dt
 
-        service.submit(db, filer_actor, world.bodies["西山镇"], version_id=v.id, leader="王", signed_on=dt.date(2026, 1, 9), explanations=ex)
-        n, sums = service.totals(db, world.round_id, "submitted")
+        workflow.submit(db, filer_actor, world.bodies["西山镇"], version_id=v.id, leader="王", signed_on=dt.date(2026, 1, 9), explanations=ex)
+        n, sums = exports.totals(db, world.round_id, "submitted")
         assert n == 1
-        figures = service.figures_of(v)
-        assert str(sums["requests.new.total"]) == figures["requests.new.total"]
-        assert service.totals(db, world.round_id, "accepted")[0] == 0
+        stored = figures.figures_of(v)
+        assert str(sums["requests.new.total"]) == stored["requests.new.total"]
+        assert exports.totals(db, world.round_id, "accepted")[0] == 0
         assert admin.is_admin
     page = county.get(f"/county/rounds/{world.round_id}/totals?scope=submitted")
     assert 'id="totals-count">1<' in page.text
@@ -184,7 +181,7 @@ def test_roster_changes_keep_history(app, world, portal) -> None:  # type: ignor
     assert r.status_code == 303
     assert "新城街道办事处" in county.get(f"/county/rounds/{world.round_id}").text
     with portal.session() as db:
-        assert len(service.versions(db, body)) >= 1
+        assert len(queries.versions(db, body)) >= 1
     assert json is not None and Clock is not None
 
 
@@ -233,8 +230,8 @@ def test_round_from_last_year_zip_prefills_as_init_orgs_previous(app, world, por
     assert r.status_code == 303, r.text
     round_id = int(r.headers["location"].rsplit("/", 1)[1])
     with portal.session() as db:
-        body = next(b for b in service.bodies(db, round_id) if b.short_name == "东山镇")
-        log = [e.detail for e in service.audit_entries(db, action="round_previous_unreadable")]
+        body = next(b for b in queries.bodies(db, round_id) if b.short_name == "东山镇")
+        log = [e.detail for e in auditlog.audit_entries(db, action="round_previous_unreadable")]
     portal_book = county.get(f"/b/{body.id}/workbook").content
     # The same body's workbook from the command line: same list, same last year's folder.
     distribute(county_dir / "单位名单.csv", tmp_path / "分发", 2025, previous=county_dir / "2024")
@@ -251,11 +248,11 @@ def test_round_from_last_year_zip_prefills_as_init_orgs_previous(app, world, por
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("2024年/大.xlsx", b"\0" * (60 * 1024 * 1024))
     with portal.session() as db:
-        before = len(service.rounds(db))
+        before = len(queries.rounds(db))
     r = post(
         county, "/county", "/county/rounds", data={"year": "2025"},
         files={"orgs": ("单位名单.csv", orgs, "text/csv"), "previous_zip": ("炸弹.zip", bomb.getvalue(), "application/zip")},
     )
     assert r.status_code == 400 and "炸弹.zip" in r.text
     with portal.session() as db:
-        assert len(service.rounds(db)) == before
+        assert len(queries.rounds(db)) == before

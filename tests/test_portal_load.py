@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from gongkai.portal import open_portal, service
+from gongkai.portal import open_portal, uploads
 from gongkai.portal.db import Blob, BodyRow, Version
 from portal_live import (
     Client,
@@ -60,7 +60,7 @@ def _assert_whole(stored: list[tuple[Version, Blob]]) -> None:
     for version, blob in stored:
         assert sha256(blob.data) == version.sha256 == blob.sha256, f"version {version.id}: bytes do not match their SHA-256"
         assert blob.size == len(blob.data)
-        _kind, report = service.read_upload(blob.data, version.filename)
+        _kind, report = uploads.read_upload(blob.data, version.filename)
         assert json.loads(version.report_json)["body"]["name"] == report.body.name
     numbers: dict[int, list[int]] = {}
     for version, _blob in stored:

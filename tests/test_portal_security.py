@@ -14,24 +14,19 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from gongkai import read_report, write_workbook
-from gongkai.portal import service
-from gongkai.portal.db import SessionRow
+from gongkai.portal import auditlog, queries
+from gongkai.portal.db import Blob, BodyRow, SessionRow, Version
 from portal_support import (
     ADMIN_PASSWORD,
     COUNTY,
     admin_client,
-    app,
     client_for,
-    clock,
     csrf_of,
-    db_url,
     filer_client,
     login,
     pdf_bytes,
-    portal,
     post,
     sample_bytes,
-    world,
 )
 
 
@@ -208,12 +203,12 @@ def test_every_route_as_the_wrong_body(app, world, portal) -> None:  # type: ign
     r = _upload(west, body, sample_bytes("西山镇"))
     version_id = int(r.headers["location"].split("/v/")[1].split("#")[0])
     with portal.session() as db:
-        v = db.get(service.Version, version_id)
-        ex = {f"explain_{i}": "已核实" for i, f in enumerate(service.findings_of(v)) if f.severity == "warning"}
+        v = db.get(Version, version_id)
+        ex = {f"explain_{i}": "已核实" for i, f in enumerate(queries.findings_of(v)) if f.severity == "warning"}
     post(west, f"/b/{body}", f"/b/{body}/submit", {"version_id": str(version_id), "leader": "王", "signed_on": "2026-01-09", **ex},
          files={"stamped": ("s.pdf", pdf_bytes(), "application/pdf")})
     with portal.session() as db:
-        submission_id = service.submissions(db, body)[0].id
+        submission_id = queries.submissions(db, body)[0].id
     east = filer_client(app, world, "东山镇")
     ids = {"body_id": body, "round_id": world.round_id, "version_id": version_id, "submission_id": submission_id, "action": "accept", "kind": "docx"}
     own = world.bodies["东山镇"]
@@ -300,16 +295,16 @@ def test_bad_upload_gets_a_chinese_message_and_changes_nothing(app, world, porta
         "xml_bomb": _xml_bomb() if kind == "xml_bomb" else b"",
     }[kind]
     with portal.session() as db:
-        before = (db.query(service.Version).count(), db.query(service.Blob).count(), db.get(service.BodyRow, body).state)
+        before = (db.query(Version).count(), db.query(Blob).count(), db.get(BodyRow, body).state)
     r = _upload(east, body, data)
     assert r.status_code in (413, 415, 422), (kind, r.status_code, r.text[:300])
     message = re.search(r'id="message" role="alert">([^<]+)<', r.text)
     text_ = message.group(1) if message else r.text
     assert re.search(r"[\u4e00-\u9fff]", text_) and expected in text_, (kind, text_[:300])
     with portal.session() as db:
-        after = (db.query(service.Version).count(), db.query(service.Blob).count(), db.get(service.BodyRow, body).state)
+        after = (db.query(Version).count(), db.query(Blob).count(), db.get(BodyRow, body).state)
         assert after == before
-        assert service.audit_entries(db, action="upload_refused")  # refused uploads are logged, nothing else
+        assert auditlog.audit_entries(db, action="upload_refused")  # refused uploads are logged, nothing else
 
 
 def test_request_size_cap(app, world) -> None:  # type: ignore[no-untyped-def]

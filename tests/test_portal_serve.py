@@ -7,7 +7,7 @@ import sys
 
 from sqlalchemy import inspect
 
-from gongkai.portal import Settings, create_app, seed_demo, service
+from gongkai.portal import Settings, create_app, dashboard, queries, security, seed_demo
 from gongkai.portal.db import make_engine, upgrade
 from portal_support import ADMIN_PASSWORD, client_for, csrf_of
 
@@ -49,12 +49,12 @@ def test_demo_round_is_alive(tmp_path) -> None:
     assert len(logins) == 7 and logins[0].username == "county-admin"
     assert seed_demo(portal) == []  # seeded once
     with portal.session() as db:
-        this_year = service.rounds(db)[0]
+        this_year = queries.rounds(db)[0]
         assert this_year.year == 2025
-        statuses = sorted(r.status for r in service.dashboard(db, this_year.id, service.security.utcnow()))
+        statuses = sorted(r.status for r in dashboard.dashboard(db, this_year, security.utcnow()))
         assert statuses == ["accepted", "has_errors", "not_downloaded", "not_downloaded", "not_uploaded", "submitted"]
         # The 2025 workbooks were pre-filled from the 2024 round.
-        assert all(b.last_year_json for b in service.bodies(db, this_year.id))
+        assert all(b.last_year_json for b in queries.bodies(db, this_year.id))
     c = client_for(app)
     admin = logins[0]
     r = c.post("/login", data={"username": admin.username, "password": admin.password, "csrf_token": csrf_of(c.get("/login").text)}, follow_redirects=False)

@@ -1,4 +1,6 @@
-"""The portal's web application: Starlette routes, a few lines each, over :mod:`.service`.
+"""The portal's web application: Starlette routes, a few lines each, over the use-case
+modules (:mod:`.accounts`, :mod:`.roster`, :mod:`.uploads`, :mod:`.versions`, :mod:`.workflow`,
+:mod:`.exports`, :mod:`.queries`; :mod:`.service` re-exports them for scripts).
 
 Every route goes through :func:`handler`, which opens the database session, loads the
 server-side session from the cookie, refuses a POST without the form's CSRF token (403),
@@ -36,10 +38,24 @@ from .. import format as fmt
 from ..context import build_context
 from ..errors import GongkaiError
 from ..findings import SEVERITY_LABELS
-from ..html.tables import appeal_rows, proactive_rows, request_rows
-from . import security, service
+from . import (
+    accounts,
+    auditlog,
+    dashboard,
+    exports,
+    limits,
+    queries,
+    roster,
+    security,
+    uploads,
+    versions,
+    views,
+    workbooks,
+    workflow,
+)
+from .actors import Actor
 from .db import AuditEntry, SessionRow, User, make_engine, session_factory, upgrade
-from .service import Actor, NotFound, PortalError
+from .errors import NotFound, PortalError
 
 HERE = Path(__file__).parent
 log = logging.getLogger("gongkai.portal")
@@ -57,9 +73,9 @@ class Settings:
     """How a portal runs. ``clock`` returns naive UTC; tests move it to expire sessions."""
 
     database_url: str
-    max_upload: int = service.DEFAULT_MAX_UPLOAD
+    max_upload: int = limits.DEFAULT_MAX_UPLOAD
     clock: Callable[[], dt.datetime] = security.utcnow
-    body_quota: int = service.DEFAULT_BODY_QUOTA  # all files one body may store
+    body_quota: int = limits.DEFAULT_BODY_QUOTA  # all files one body may store
     body_timeout: float = 30.0  # seconds a request body may pause between two chunks
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -188,7 +204,7 @@ def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None,
         except NotFound:
             db.rollback()
             if user is not None:  # another body's page, a county page, or an id that does not exist
-                service.audit(db, ctx.actor, "denied", f"{request.method} {request.url.path}", None)
+                auditlog.audit(db, ctx.actor, "denied", f"{request.method} {request.url.path}", None)
                 db.commit()
             return ctx.render("error.html", 404, title="找不到", message="找不到该页面或文件。")
         except PortalError as exc:
@@ -207,7 +223,7 @@ def _same_origin(request: Request) -> bool:
 
 def download(name: str, data: bytes, media_type: str) -> Response:
     """A file download with an RFC 5987 UTF-8 file name (and an ASCII fallback)."""
-    name = service.upload_name(name)
+    name = limits.upload_name(name)
     fallback = "".join(c if c.isascii() and c.isalnum() or c in "._-" else "_" for c in name) or "download"
     return Response(
         data,
@@ -262,14 +278,14 @@ def login_page(ctx: Ctx) -> Response:
     now, where = ctx.actor.now(), ctx.actor.address
     target = ctx.text("next")
     _purge(ctx.portal, ctx.db, now)
-    shown = service.clip(username, service.MAX_NAME)  # no account name is longer: never log more
+    shown = limits.clip(username, limits.MAX_NAME)  # no account name is longer: never log more
     if security.is_locked(ctx.db, username, where, now):
         user = None
-        service.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", f"{shown}（已锁定或需等待）")
+        auditlog.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", f"{shown}（已锁定或需等待）")
     else:
         user = security.authenticate(ctx.db, username, password, where, now)
         if user is None:
-            service.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", shown)
+            auditlog.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", shown)
     if user is None:
         ctx.db.commit()
         return ctx.render("login.html", 200, title="登录", message=LOGIN_FAILED, next=target)
@@ -277,7 +293,7 @@ def login_page(ctx: Ctx) -> Response:
         ctx.db.delete(ctx.session)
     token, _row = security.new_session(ctx.db, user, now)
     user.last_login_at = now
-    service.audit(ctx.db, Actor(user, where, ctx.actor.clock), "login", user.username, user.body_id)
+    auditlog.audit(ctx.db, Actor(user, where, ctx.actor.clock), "login", user.username, user.body_id)
     ctx.db.commit()
     if user.must_change:
         target = "/password"
@@ -300,7 +316,7 @@ def _purge(portal: Portal, db: Session, now: dt.datetime) -> None:
 
 @handler()
 def logout(ctx: Ctx) -> Response:
-    service.audit(ctx.db, ctx.actor, "logout", ctx.user.username if ctx.user else "")
+    auditlog.audit(ctx.db, ctx.actor, "logout", ctx.user.username if ctx.user else "")
     security.end_session(ctx.db, ctx.request.cookies.get(session_cookie(ctx.request)))
     ctx.db.commit()
     response = ctx.redirect("/login")
@@ -316,7 +332,7 @@ def password_page(ctx: Ctx) -> Response:
     if new != ctx.text("new_password2"):
         return ctx.render("password.html", 400, title="修改密码", message="两次输入的新密码不一致。")
     try:
-        token = service.change_password(ctx.db, ctx.actor, ctx.text("old_password"), new)
+        token = accounts.change_password(ctx.db, ctx.actor, ctx.text("old_password"), new)
     except PortalError as exc:
         ctx.db.rollback()
         return ctx.render("password.html", 400, title="修改密码", message=str(exc))
@@ -336,46 +352,36 @@ def home(ctx: Ctx) -> Response:
 # --- the body's pages -------------------------------------------------------------------------
 
 
-def _tables(report_context: dict[str, Any]) -> list[tuple[str, list]]:
-    return [
-        (fmt.SECTION_HEADINGS[1], proactive_rows(report_context["t2"])),
-        (fmt.SECTION_HEADINGS[2], request_rows(report_context["t3"])),
-        (fmt.SECTION_HEADINGS[3], appeal_rows(report_context["t4"])),
-    ]
-
-
-NARRATIVE_SECTIONS = ("preamble", "overview", "channels", "improvements", "other_matters", "body", "last_year")
-
-
 def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: str = "", status: int = 200) -> Response:
-    body = service.body_for(ctx.db, ctx.actor, body_id)
-    rnd = service.round_of(ctx.db, body)
-    all_versions = service.versions(ctx.db, body.id)
+    body = queries.body_for(ctx.db, ctx.actor, body_id)
+    rnd = queries.round_of(ctx.db, body)
+    all_versions = queries.versions(ctx.db, body.id)
     if version_id is None:
         version = all_versions[0] if all_versions else None
     else:
-        version = service.version_for(ctx.db, ctx.actor, body.id, version_id)[1]
+        version = queries.version_for(ctx.db, ctx.actor, body.id, version_id)[1]
     findings, tables, narrative, changed, seen = [], [], [], [], None
     if version is not None:
-        findings = service.findings_of(version)
-        report = service.report_of(version)
-        tables = _tables(build_context(report))
-        narrative = _narrative(report, findings)
+        findings = queries.findings_of(version)
+        report = queries.report_of(version)
+        context = build_context(report)
+        tables = views.report_tables(context)
+        narrative = views.narrative_parts(report, findings, context)
         if ctx.actor.is_admin:
-            seen, changed = service.figures_changed(ctx.db, body, version)
+            seen, changed = versions.figures_changed(ctx.db, body, version)
     marked: dict[str, int] = {}
     for i, f in enumerate(findings):
         if f.path:
             marked.setdefault(f.path, i)
-    returned = service.latest_review(ctx.db, body.id)
-    submissions = service.submissions(ctx.db, body.id)
+    returned = queries.latest_review(ctx.db, body.id)
+    submissions = queries.submissions(ctx.db, body.id)
     response = ctx.render(
         "body.html",
         status,
         title=body.name,
         body=body,
         rnd=rnd,
-        status_label=service.STATUS_NAMES[service.body_status(body, all_versions[0] if all_versions else None)],
+        status_label=dashboard.STATUS_NAMES[dashboard.body_status(body, all_versions[0] if all_versions else None)],
         versions=all_versions,
         version=version,
         latest=all_versions[0] if all_versions else None,
@@ -386,39 +392,21 @@ def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: st
         narrative=narrative,
         review=returned,
         review_cells=json.loads(returned.cells_json) if returned else [],
-        reviews=service.reviews(ctx.db, body.id),
+        reviews=queries.reviews(ctx.db, body.id),
         submissions=submissions,
         explanations={s.id: json.loads(s.explanations_json) for s in submissions},
-        account=service.account_of(ctx.db, body.id),
+        account=queries.account_of(ctx.db, body.id),
         changed=changed,
         seen=seen,
-        locked=body.state in ("submitted", "accepted") or body.removed_at is not None,
+        locked=workflow.is_locked(body.state) or body.removed_at is not None,
+        allowed={a.value for a in workflow.allowed(body.state)},
         today=ctx.actor.now().date().isoformat(),
         message=message,
         max_upload_mb=ctx.portal.settings.max_upload // 1048576,
     )
     if ctx.actor.is_admin and version is not None and all_versions and version.id == all_versions[0].id:
-        service.mark_seen(ctx.db, body, version)
+        versions.mark_seen(ctx.db, body, version)
     return response
-
-
-def _narrative(report: Any, findings: list) -> list[dict[str, Any]]:
-    """The narrative parts as the clerk wrote them, each with the findings about it."""
-    from ..workbook import layout as L
-
-    parts = []
-    for spec in L.cell_specs():
-        if spec.kind != "longtext":
-            continue
-        section = spec.path.split(".")[0]
-        if section not in ("overview", "improvements", "other_matters", "preamble"):
-            continue
-        from ..model import get_path
-
-        text = get_path(report, spec.path) or ""
-        about = [(i, f) for i, f in enumerate(findings) if f.path and (f.path == spec.path or f.location.endswith(f"!{spec.cell}") and f.location.startswith(spec.sheet))]
-        parts.append({"label": spec.label, "where": f"{spec.sheet}!{spec.cell}", "text": str(text), "findings": about})
-    return parts
 
 
 @handler()
@@ -434,19 +422,19 @@ def version_page(ctx: Ctx) -> Response:
 
 @handler()
 def workbook_download(ctx: Ctx) -> Response:
-    name, data = service.prefilled_workbook(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]))
+    name, data = workbooks.prefilled_workbook(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]))
     return download(name, data, XLSX)
 
 
 @handler()
 def upload(ctx: Ctx) -> Response:
     body_id = _int(ctx.request.path_params["body_id"])
-    service.body_for(ctx.db, ctx.actor, body_id)
+    queries.body_for(ctx.db, ctx.actor, body_id)
     got = _file(ctx, "file")
     if got is None:
         return body_view(ctx, body_id, message="请选择要上传的填报表文件。", status=400)
     try:
-        version = service.upload_version(
+        version = uploads.upload_version(
             ctx.db, ctx.actor, body_id, got[0], got[1], max_size=ctx.portal.settings.max_upload, quota=ctx.portal.settings.body_quota
         )
     except NotFound:
@@ -459,14 +447,14 @@ def upload(ctx: Ctx) -> Response:
 @handler()
 def version_file(ctx: Ctx) -> Response:
     p = ctx.request.path_params
-    name, data = service.stored_file(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["version_id"]))
+    name, data = versions.stored_file(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["version_id"]))
     return download(name, data, MEDIA.get(Path(name).suffix.lower(), "application/octet-stream"))
 
 
 @handler()
 def version_preview(ctx: Ctx) -> Response:
     p = ctx.request.path_params
-    html = service.preview_html(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["version_id"]))
+    html = versions.preview_html(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["version_id"]))
     return HTMLResponse(html, headers={"Content-Security-Policy": PREVIEW_CSP})
 
 
@@ -474,7 +462,7 @@ def version_preview(ctx: Ctx) -> Response:
 def version_report(ctx: Ctx) -> Response:
     p = ctx.request.path_params
     kind = "." + p["kind"]
-    name, data = service.report_file(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["version_id"]), kind)
+    name, data = versions.report_file(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["version_id"]), kind)
     return download(name, data, MEDIA[kind])
 
 
@@ -491,7 +479,7 @@ def submit(ctx: Ctx) -> Response:
         return body_view(ctx, body_id, message="请填写签发日期（年-月-日）。", status=400)
     stamped = _file(ctx, "stamped")
     try:
-        service.submit(
+        workflow.submit(
             ctx.db, ctx.actor, body_id, version_id=_int(ctx.text("version_id")), leader=ctx.text("leader"),
             signed_on=signed, explanations=explanations, stamped=stamped[1] if stamped else None,
             quota=ctx.portal.settings.body_quota,
@@ -507,7 +495,7 @@ def submit(ctx: Ctx) -> Response:
 @handler()
 def stamped_download(ctx: Ctx) -> Response:
     p = ctx.request.path_params
-    name, data = service.stamped_file(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["submission_id"]))
+    name, data = versions.stamped_file(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["submission_id"]))
     return download(name, data, "application/pdf")
 
 
@@ -516,7 +504,7 @@ def stamped_download(ctx: Ctx) -> Response:
 
 @handler(admin=True)
 def county_home(ctx: Ctx) -> Response:
-    return ctx.render("county.html", title="报送年度", rounds=service.rounds(ctx.db))
+    return ctx.render("county.html", title="报送年度", rounds=queries.rounds(ctx.db))
 
 
 @handler(admin=True)
@@ -537,7 +525,7 @@ def round_create(ctx: Ctx) -> Response:
     last_year = _file(ctx, "previous_zip")
     if previous is not None and last_year is not None:
         raise PortalError("上年数据请二选一：选择上年报送年度，或上传上年填报表的压缩包。")
-    previous_reports = service.reports_in_zip(last_year[1], last_year[0]) if last_year else None
+    previous_reports = roster.reports_in_zip(last_year[1], last_year[0]) if last_year else None
     import tempfile
 
     suffix = Path(got[0]).suffix.lower()
@@ -546,16 +534,16 @@ def round_create(ctx: Ctx) -> Response:
     with tempfile.TemporaryDirectory(prefix="gongkai-orgs-") as tmp:
         path = Path(tmp) / f"单位名单{suffix}"
         path.write_bytes(got[1])
-        rnd = service.create_round(
+        rnd = roster.create_round(
             ctx.db, ctx.actor, year=year, orgs=path, title=ctx.text("title"), deadline=deadline,
             previous_round_id=previous, previous_reports=previous_reports,
         )
     return ctx.redirect(f"/county/rounds/{rnd.id}")
 
 
-SORTS: dict[str, Callable[[service.DashboardRow], Any]] = {
+SORTS: dict[str, Callable[[dashboard.DashboardRow], Any]] = {
     "name": lambda r: r.body.name,
-    "status": lambda r: list(service.STATUS_NAMES).index(r.status),
+    "status": lambda r: list(dashboard.STATUS_NAMES).index(r.status),
     "errors": lambda r: -(r.errors or 0),
     "warnings": lambda r: -(r.warnings or 0),
     "upload": lambda r: r.last_upload or dt.datetime.min,
@@ -565,25 +553,25 @@ SORTS: dict[str, Callable[[service.DashboardRow], Any]] = {
 
 @handler(admin=True)
 def round_page(ctx: Ctx) -> Response:
-    rnd = service.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
-    rows = service.dashboard(ctx.db, rnd.id, ctx.actor.now())
-    counts = {key: sum(r.status == key for r in rows) for key in service.STATUS_NAMES}
+    rnd = queries.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
+    rows = dashboard.dashboard(ctx.db, rnd, ctx.actor.now())
+    counts = {key: sum(r.status == key for r in rows) for key in dashboard.STATUS_NAMES}
     q = ctx.request.query_params
     status, sort = q.get("status", ""), q.get("sort", "name")
     shown = [r for r in rows if not status or r.status == status]
     shown.sort(key=SORTS.get(sort, SORTS["name"]))
-    removed = [b for b in service.bodies(ctx.db, rnd.id, removed=True) if b.removed_at is not None]
+    removed = [b for b in queries.bodies(ctx.db, rnd.id, removed=True) if b.removed_at is not None]
     return ctx.render(
-        "round.html", title=rnd.title, rnd=rnd, rows=shown, counts=counts, names=service.STATUS_NAMES,
+        "round.html", title=rnd.title, rnd=rnd, rows=shown, counts=counts, names=dashboard.STATUS_NAMES,
         shown_status=status, sort=sort, removed=removed, levels=fmt.LEVELS,
     )
 
 
 @handler(admin=True)
 def accounts_issue(ctx: Ctx) -> Response:
-    rnd = service.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
-    issued = service.issue_accounts(ctx.db, ctx.actor, rnd.id)
-    return download(f"{rnd.year}年度账号清单.xlsx", service.accounts_workbook(issued, rnd), XLSX)
+    rnd = queries.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
+    issued = accounts.issue_accounts(ctx.db, ctx.actor, rnd.id)
+    return download(f"{rnd.year}年度账号清单.xlsx", accounts.accounts_workbook(issued, rnd), XLSX)
 
 
 @handler(admin=True)
@@ -591,38 +579,38 @@ def round_close(ctx: Ctx) -> Response:
     round_id = _int(ctx.request.path_params["round_id"])
     if ctx.text("confirm") != "1":
         raise PortalError("请勾选“确认关闭”后再关闭报送年度。")
-    rnd = service.close_round(ctx.db, ctx.actor, round_id)
+    rnd = roster.close_round(ctx.db, ctx.actor, round_id)
     return ctx.redirect(f"/county/rounds/{rnd.id}")
 
 
 @handler(admin=True)
 def chase_download(ctx: Ctx) -> Response:
-    name, data = service.chase_workbook(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
+    name, data = exports.chase_workbook(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
     return download(name, data, XLSX)
 
 
 @handler(admin=True)
 def body_add(ctx: Ctx) -> Response:
     round_id = _int(ctx.request.path_params["round_id"])
-    service.add_body(ctx.db, ctx.actor, round_id, name=ctx.text("name"), short_name=ctx.text("short_name"), level=ctx.text("level") or "乡镇", parent=ctx.text("parent"))
+    roster.add_body(ctx.db, ctx.actor, round_id, name=ctx.text("name"), short_name=ctx.text("short_name"), level=ctx.text("level") or "乡镇", parent=ctx.text("parent"))
     return ctx.redirect(f"/county/rounds/{round_id}")
 
 
 @handler(admin=True)
 def body_rename(ctx: Ctx) -> Response:
-    row = service.rename_body(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), name=ctx.text("name"), short_name=ctx.text("short_name"))
+    row = roster.rename_body(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), name=ctx.text("name"), short_name=ctx.text("short_name"))
     return ctx.redirect(f"/b/{row.id}")
 
 
 @handler(admin=True)
 def body_remove(ctx: Ctx) -> Response:
-    row = service.remove_body(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), ctx.text("reason"))
+    row = roster.remove_body(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), ctx.text("reason"))
     return ctx.redirect(f"/county/rounds/{row.round_id}")
 
 
 @handler(admin=True)
 def body_reset(ctx: Ctx) -> Response:
-    issued = service.reset_password(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]))
+    issued = accounts.reset_password(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]))
     return ctx.render("reset.html", title="重置密码", issued=issued)
 
 
@@ -633,12 +621,12 @@ def body_review(ctx: Ctx) -> Response:
     reason = ctx.text("reason")
     cells = [v for k, v in (ctx.form.multi_items() if ctx.form else []) if k == "cells" and isinstance(v, str)]
     cells += [c for c in ctx.text("cells_text").replace("，", ",").split(",") if c.strip()]
-    if action == "return":
-        service.return_(ctx.db, ctx.actor, body_id, reason, cells)
-    elif action == "accept":
-        service.accept(ctx.db, ctx.actor, body_id, reason)
-    elif action == "reopen":
-        service.reopen(ctx.db, ctx.actor, body_id, reason)
+    if action == workflow.Action.RETURN:
+        workflow.return_(ctx.db, ctx.actor, body_id, reason, cells)
+    elif action == workflow.Action.ACCEPT:
+        workflow.accept(ctx.db, ctx.actor, body_id, reason)
+    elif action == workflow.Action.REOPEN:
+        workflow.reopen(ctx.db, ctx.actor, body_id, reason)
     else:
         raise NotFound()
     return ctx.redirect(f"/b/{body_id}")
@@ -646,30 +634,16 @@ def body_review(ctx: Ctx) -> Response:
 
 @handler(admin=True)
 def totals_page(ctx: Ctx) -> Response:
-    rnd = service.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
+    rnd = queries.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
     scope = "submitted" if ctx.request.query_params.get("scope") == "submitted" else "accepted"
-    count, sums = service.totals(ctx.db, rnd.id, scope)
-    return ctx.render("totals.html", title=f"{rnd.title} 全县合计", rnd=rnd, scope=scope, count=count, tables=_tables(_table_context(sums)))
-
-
-def _table_context(sums: dict[str, Any]) -> dict[str, Any]:
-    """t2/t3/t4 as :func:`gongkai.context.build_context` gives them, from path -> total."""
-    tables: dict[str, Any] = {"t2": {}, "t3": {}, "t4": {}}
-    names = {"proactive": "t2", "requests": "t3", "appeals": "t4"}
-    for path, value in sums.items():
-        section, row, *rest = path.split(".")
-        table = tables[names[section]]
-        if rest:
-            table.setdefault(row, {})[rest[0]] = str(value)
-        else:
-            table[row] = str(value)
-    return tables
+    count, sums = exports.totals(ctx.db, rnd.id, scope)
+    return ctx.render("totals.html", title=f"{rnd.title} 全县合计", rnd=rnd, scope=scope, count=count, tables=views.totals_tables(sums))
 
 
 @handler(admin=True)
 def zip_download(ctx: Ctx) -> Response:
     q = ctx.request.query_params
-    name, data = service.download_zip(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]), pdf=q.get("pdf") == "1", html=q.get("html") == "1")
+    name, data = exports.download_zip(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]), pdf=q.get("pdf") == "1", html=q.get("html") == "1")
     return download(name, data, MEDIA[".zip"])
 
 
@@ -678,9 +652,9 @@ def audit_page(ctx: Ctx) -> Response:
     q = ctx.request.query_params
     body_id = parse_id(q.get("body_id", ""))
     page = min(parse_id(q.get("page", "")) or 1, 100_000)
-    per = service.AUDIT_PAGE
-    entries = service.audit_entries(
-        ctx.db, action=q.get("action", "")[:40], username=q.get("username", "").strip()[: service.MAX_NAME], body_id=body_id,
+    per = auditlog.AUDIT_PAGE
+    entries = auditlog.audit_entries(
+        ctx.db, action=q.get("action", "")[:40], username=q.get("username", "").strip()[: limits.MAX_NAME], body_id=body_id,
         offset=(page - 1) * per, limit=per + 1,  # one more tells whether there is a next page
     )
 
@@ -689,7 +663,7 @@ def audit_page(ctx: Ctx) -> Response:
 
     return ctx.render(
         "audit.html", title="操作日志", entries=entries[:per], more=len(entries) > per, page=page, per_page=per,
-        page_query=page_query, actions=service.AUDIT_ACTIONS, q=q,
+        page_query=page_query, actions=auditlog.AUDIT_ACTIONS, q=q,
     )
 
 

@@ -74,7 +74,7 @@ class BodyRow(Base):
     level: Mapped[str] = mapped_column(String(20))
     parent: Mapped[str] = mapped_column(String(200), default="")
     last_year_json: Mapped[str | None] = mapped_column(Text, nullable=True)
-    state: Mapped[str] = mapped_column(String(12), default="open")  # open|submitted|returned|accepted
+    state: Mapped[str] = mapped_column(String(12), default="open")  # a .workflow.BodyState value
     removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     downloaded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
@@ -106,7 +106,7 @@ class Version(Base):
     blob_id: Mapped[int] = mapped_column(ForeignKey("blobs.id"))
     report_json: Mapped[str] = mapped_column(Text)  # the report as read (canonical JSON)
     findings_json: Mapped[str] = mapped_column(Text)
-    figures_json: Mapped[str] = mapped_column(Text)  # tables 二/三/四 in gongkai.batch.TABLE_PATHS order
+    figures_json: Mapped[str] = mapped_column(Text)  # tables 二/三/四 as {data path: printed value} (.figures)
     errors: Mapped[int] = mapped_column(Integer)
     warnings: Mapped[int] = mapped_column(Integer)
 

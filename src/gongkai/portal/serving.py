@@ -11,7 +11,8 @@ from ..county import workbook_name
 from ..model import Body
 from ..reading import read_report
 from ..workbook import write_workbook
-from . import security, service
+from . import accounts, limits, queries, roster, security, uploads, workbooks, workflow
+from .actors import Actor
 from .app import Portal, Settings, create_app
 from .db import User
 
@@ -48,40 +49,40 @@ def seed_demo(portal: Portal) -> list[DemoLogin]:
     started. Returns the logins to print; an already seeded database is left alone."""
     folder = demo_folder()
     with portal.session() as db:
-        if service.rounds(db):
+        if queries.rounds(db):
             return []
         password = security.random_password()
-        admin_user = service.create_admin(db, "county-admin", password, portal.settings.clock)
+        admin_user = accounts.create_admin(db, "county-admin", password, portal.settings.clock)
         admin_user.must_change = True  # its password was printed on a terminal: it is changed at first login
-        admin = service.Actor(admin_user, "demo", portal.settings.clock)
+        admin = Actor(admin_user, "demo", portal.settings.clock)
         logins = [DemoLogin("县政务公开办（管理员）", admin_user.username, password, "")]
         orgs = folder / "单位名单.csv"
-        last = service.create_round(db, admin, year=2024, orgs=orgs, title="2024年度政府信息公开工作年度报告")
-        service.issue_accounts(db, admin, last.id)
-        for body in service.bodies(db, last.id):
+        last = roster.create_round(db, admin, year=2024, orgs=orgs, title="2024年度政府信息公开工作年度报告")
+        accounts.issue_accounts(db, admin, last.id)
+        for body in queries.bodies(db, last.id):
             file = _sample(folder / "2024", body.short_name)
             if file is not None:
                 _file_and_submit(db, admin, body.id, file.name, file.read_bytes())
-                service.accept(db, admin, body.id)
-        service.close_round(db, admin, last.id)  # last year's work is done: its accounts are stopped
-        rnd = service.create_round(
+                workflow.accept(db, admin, body.id)
+        roster.close_round(db, admin, last.id)  # last year's work is done: its accounts are stopped
+        rnd = roster.create_round(
             db, admin, year=2025, orgs=orgs, deadline=dt.date(2026, 1, 31), previous_round_id=last.id,
             title="2025年度政府信息公开工作年度报告",
         )
-        issued = {a.body.id: a for a in service.issue_accounts(db, admin, rnd.id)}
+        issued = {a.body.id: a for a in accounts.issue_accounts(db, admin, rnd.id)}
         plan = ["accepted", "submitted", "error", "downloaded", "", ""]
         notes = {"accepted": "已通过", "submitted": "已提交待审核", "error": "上传的填报表有错误", "downloaded": "只下载了填报表", "": "尚未开始"}
-        for body, step in zip(service.bodies(db, rnd.id), plan, strict=False):
+        for body, step in zip(queries.bodies(db, rnd.id), plan, strict=False):
             file = _sample(folder / "2025", body.short_name)
-            filer = service.Actor(db.get(User, _user_id(db, body.id)), "demo", portal.settings.clock)
+            filer = Actor(db.get(User, _user_id(db, body.id)), "demo", portal.settings.clock)
             if step == "downloaded":
-                service.prefilled_workbook(db, filer, body.id)
+                workbooks.prefilled_workbook(db, filer, body.id)
             elif step == "error" and file is not None:
-                service.upload_version(db, filer, body.id, file.name, _with_error(file))
+                uploads.upload_version(db, filer, body.id, file.name, _with_error(file))
             elif step in ("accepted", "submitted") and file is not None:
                 _file_and_submit(db, admin, body.id, file.name, file.read_bytes())
                 if step == "accepted":
-                    service.accept(db, admin, body.id)
+                    workflow.accept(db, admin, body.id)
             account = issued[body.id]
             logins.append(DemoLogin(f"{body.name}（{notes[step]}）", account.username, account.password, step))
         return logins
@@ -93,17 +94,17 @@ def _sample(folder: Path, short_name: str) -> Path | None:
 
 
 def _user_id(db, body_id: int) -> int:  # type: ignore[no-untyped-def]
-    account = service.account_of(db, body_id)
+    account = queries.account_of(db, body_id)
     assert account is not None
     return account.id
 
 
-def _file_and_submit(db, admin: service.Actor, body_id: int, filename: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
-    filer = service.Actor(db.get(User, _user_id(db, body_id)), "demo", admin.clock)
-    version = service.upload_version(db, filer, body_id, filename, data)
-    findings = service.findings_of(version)
+def _file_and_submit(db, admin: Actor, body_id: int, filename: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
+    filer = Actor(db.get(User, _user_id(db, body_id)), "demo", admin.clock)
+    version = uploads.upload_version(db, filer, body_id, filename, data)
+    findings = queries.findings_of(version)
     explanations = {i: "已核实，数字无误。" for i, f in enumerate(findings) if f.severity == "warning"}
-    service.submit(db, filer, body_id, version_id=version.id, leader="张主任", signed_on=admin.now().date(), explanations=explanations)
+    workflow.submit(db, filer, body_id, version_id=version.id, leader="张主任", signed_on=admin.now().date(), explanations=explanations)
 
 
 def _with_error(file: Path) -> bytes:
@@ -122,7 +123,7 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     demo: bool = False,
-    max_upload: int = service.DEFAULT_MAX_UPLOAD,
+    max_upload: int = limits.DEFAULT_MAX_UPLOAD,
     echo: bool = True,
 ) -> None:
     """Upgrade the schema, optionally seed the demo (printing its logins), and serve."""
@@ -152,4 +153,4 @@ def create_admin_account(data: Path, db: str | None, username: str, password: st
     settings = Settings(database_url(data, db))
     portal = Portal(settings)
     with portal.session() as session:
-        service.create_admin(session, username, password)
+        accounts.create_admin(session, username, password)

@@ -1,0 +1,45 @@
+"""Who acts, from where, and when: every use case takes an :class:`Actor`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import security
+from .db import User
+from .errors import NotFound, PortalError
+
+
+@dataclass
+class Actor:
+    user: User | None
+    address: str = ""
+    clock: Callable[[], dt.datetime] = security.utcnow
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user is not None and self.user.role == "admin"
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+
+def system_actor(db: Session, username: str | None = None, clock: Callable[[], dt.datetime] = security.utcnow) -> Actor:
+    """An admin actor for scripts (the named admin, or the first one)."""
+    query = select(User).where(User.role == "admin").order_by(User.id)
+    if username:
+        query = query.where(User.username == username)
+    user = db.scalar(query)
+    if user is None:
+        raise PortalError("还没有管理员账号，请先运行 gongkai serve --create-admin 用户名。")
+    return Actor(user, "script", clock)
+
+
+def require_admin(actor: Actor) -> None:
+    """A county page or action: a 填报人 gets the same 404 as for what does not exist."""
+    if not actor.is_admin:
+        raise NotFound()

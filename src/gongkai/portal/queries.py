@@ -1,0 +1,120 @@
+"""Read-only lookups for the pages and the use cases: one function per thing, the ones that
+take an :class:`~.actors.Actor` checking what it may see (anything else is :class:`NotFound`)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
+
+from ..findings import Finding
+from ..model import Report
+from .actors import Actor, require_admin
+from .db import Blob, BodyRow, Review, Round, Submission, User, Version
+from .errors import NotFound
+
+
+def rounds(db: Session) -> list[Round]:
+    return list(db.scalars(select(Round).order_by(Round.year.desc(), Round.id.desc())))
+
+
+def get_round(db: Session, actor: Actor, round_id: int) -> Round:
+    """A round by id, for the county only."""
+    require_admin(actor)
+    rnd = db.get(Round, round_id)
+    if rnd is None:
+        raise NotFound()
+    return rnd
+
+
+def round_of(db: Session, body: BodyRow) -> Round:
+    """The round a body is on (whoever may see the body may see its round)."""
+    rnd = db.get(Round, body.round_id)
+    assert rnd is not None  # a foreign key
+    return rnd
+
+
+def bodies(db: Session, round_id: int, *, removed: bool = False) -> list[BodyRow]:
+    """The round's bodies in roster order; those taken off the roster too when ``removed``."""
+    query = select(BodyRow).where(BodyRow.round_id == round_id)
+    if not removed:
+        query = query.where(BodyRow.removed_at.is_(None))
+    return list(db.scalars(query.order_by(BodyRow.id)))
+
+
+def body_for(db: Session, actor: Actor, body_id: int) -> BodyRow:
+    """The body, if ``actor`` may see it: an admin any, a 填报人 only its own (else 404)."""
+    if actor.user is None:
+        raise NotFound()
+    row = db.get(BodyRow, body_id)
+    if row is None or (not actor.is_admin and actor.user.body_id != row.id):
+        raise NotFound()
+    return row
+
+
+def account_of(db: Session, body_id: int) -> User | None:
+    return db.scalar(select(User).where(User.body_id == body_id))
+
+
+def latest_version(db: Session, body_id: int) -> Version | None:
+    return db.scalar(select(Version).where(Version.body_id == body_id).order_by(Version.number.desc()).limit(1))
+
+
+def versions(db: Session, body_id: int) -> list[Version]:
+    """A body's versions, newest first, for the history list: the stored report, findings and
+    figures (tens of kB each) are loaded only for a version whose page asks for them."""
+    heavy = (defer(Version.report_json), defer(Version.findings_json), defer(Version.figures_json))
+    query = select(Version).where(Version.body_id == body_id).order_by(Version.number.desc()).options(*heavy)
+    return list(db.scalars(query))
+
+
+def version_for(db: Session, actor: Actor, body_id: int, version_id: int) -> tuple[BodyRow, Version]:
+    """The body and one of its versions, if ``actor`` may see the body (else 404)."""
+    row = body_for(db, actor, body_id)
+    version = db.get(Version, version_id)
+    if version is None or version.body_id != row.id:
+        raise NotFound()
+    return row, version
+
+
+def findings_of(version: Version) -> list[Finding]:
+    return [Finding.model_validate(f) for f in json.loads(version.findings_json)]
+
+
+def report_of(version: Version) -> Report:
+    """The report as it was read at upload (its canonical JSON)."""
+    return Report.model_validate_json(version.report_json)
+
+
+def best_version(db: Session, body: BodyRow) -> Version | None:
+    """What the county has for a body: the submitted version, else the latest upload."""
+    sub = latest_submission(db, body.id)
+    if sub is not None:
+        return db.get(Version, sub.version_id)
+    return latest_version(db, body.id)
+
+
+def latest_submission(db: Session, body_id: int) -> Submission | None:
+    return db.scalar(select(Submission).where(Submission.body_id == body_id).order_by(Submission.id.desc()).limit(1))
+
+
+def submissions(db: Session, body_id: int) -> list[Submission]:
+    return list(db.scalars(select(Submission).where(Submission.body_id == body_id).order_by(Submission.id.desc())))
+
+
+def latest_review(db: Session, body_id: int, action: str | None = None) -> Review | None:
+    query = select(Review).where(Review.body_id == body_id)
+    if action:
+        query = query.where(Review.action == action)
+    return db.scalar(query.order_by(Review.id.desc()).limit(1))
+
+
+def reviews(db: Session, body_id: int) -> list[Review]:
+    return list(db.scalars(select(Review).where(Review.body_id == body_id).order_by(Review.id.desc())))
+
+
+def blob_data(db: Session, blob_id: int) -> bytes:
+    blob = db.get(Blob, blob_id)
+    assert blob is not None
+    return blob.data

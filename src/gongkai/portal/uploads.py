@@ -1,0 +1,176 @@
+"""An upload: what kind of file it is, reading it with the library's reader (a few at a
+time), checking that it is this body's report of this year, and keeping it as a new version.
+A refused upload stores nothing but an audit-log line."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..checks import check_report
+from ..county import body_key
+from ..errors import GongkaiError
+from ..findings import sort_findings
+from ..jsonio import report_to_json
+from ..model import LastYear, Report
+from ..reading import read_report
+from ..rendering import safe_filename
+from .actors import Actor
+from .auditlog import audit
+from .db import Blob, BodyRow, Round, Version
+from .errors import PortalError
+from .figures import figures_json
+from .limits import DEFAULT_BODY_QUOTA, DEFAULT_MAX_UPLOAD, upload_name, within_quota
+from .queries import body_for, round_of
+from .roster import as_portal_body
+from .workbooks import BODY_PROPERTY, YEAR_PROPERTY, custom_properties
+from .workflow import BodyState, is_locked
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def sniff(data: bytes, filename: str) -> str:
+    """The upload's type by its content: ".xlsx" (a zip) or ".json"; the old binary Excel
+    goes to the workbook reader, which explains .xls and encrypted files."""
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04") or head == OLE_MAGIC:
+        return ".xlsx"
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return ".json"
+    raise PortalError(
+        f"文件 {filename} 既不是 Excel 填报表（.xlsx）也不是导出的 JSON 文件，请上传从本系统下载并填好的填报表。", 415
+    )
+
+
+# Uploads are read in Starlette's thread pool, as many at once as requests arrive. Reading is
+# CPU work under the GIL: more readers than cores add no speed, only memory (each holds its
+# workbook's inflated XML while it reads, and every thread keeps its own malloc arena), so
+# the others wait their turn here.
+_READERS = threading.BoundedSemaphore(min(4, os.cpu_count() or 2))
+
+
+def read_upload(data: bytes, filename: str, *, read: Callable[[bytes, str], Report] | None = None) -> tuple[str, Report]:
+    """Read uploaded bytes with the library's reader (and so through its guards: old
+    formats, encryption, zip and XML bombs, workbooks holding far more than a report),
+    named as the clerk named the file; a few at a time (:data:`_READERS`). ``read`` stands
+    in for :func:`gongkai.read_report` (a test's slow reader)."""
+    kind = sniff(data, filename)
+    stem = safe_filename(Path(filename).stem)[:80] or "上传文件"
+    with _READERS:
+        return kind, (read or read_report)(data, f"{stem}{kind}")
+
+
+_SQLITE_WRITER = threading.Lock()
+
+
+def upload_version(
+    db: Session, actor: Actor, body_id: int, filename: str, data: bytes, *, max_size: int = DEFAULT_MAX_UPLOAD, quota: int = DEFAULT_BODY_QUOTA
+) -> Version:
+    """Check an upload and keep it as a new version. A refused upload stores nothing but an
+    audit-log line: no version, no change of state."""
+    row = body_for(db, actor, body_id)
+    rnd = round_of(db, row)
+    filename = upload_name(filename)
+    try:
+        version = _store(db, actor, row, rnd, filename, data, max_size, quota)
+    except GongkaiError as exc:
+        db.rollback()
+        audit(db, actor, "upload_refused", f"{filename}：{exc}", row.id)
+        db.commit()
+        if isinstance(exc, PortalError):
+            raise
+        raise PortalError(str(exc), 422) from exc
+    return version
+
+
+def _store(db: Session, actor: Actor, row: BodyRow, rnd: Round, filename: str, data: bytes, max_size: int, quota: int) -> Version:
+    if rnd.closed_at is not None:
+        raise PortalError(f"{rnd.title}已关闭，不能再上传。", 409)
+    if row.removed_at is not None:
+        raise PortalError(f"{row.name} 已从本报送年度移除，不能再上传。", 409)
+    if is_locked(row.state):
+        raise PortalError(
+            "报告已提交，县政务公开办退回之前不能再上传。" if row.state == BodyState.SUBMITTED else "报告已通过审核，不能再上传。", 409
+        )
+    if len(data) > max_size:
+        raise PortalError(f"文件 {filename} 有 {len(data) / 1048576:.1f} MB，超过上限 {max_size / 1048576:.0f} MB。", 413)
+    if not data:
+        raise PortalError(f"文件 {filename} 是空的。")
+    within_quota(db, row, len(data), quota)
+    kind, report = read_upload(data, filename)
+    _check_identity(db, row, rnd, report, data if kind == ".xlsx" else b"", filename)
+    as_portal_body(report, row, rnd.year)
+    last = LastYear.model_validate_json(row.last_year_json) if row.last_year_json else None
+    if last is not None and (report.last_year is None or report.last_year.is_empty()):
+        report.last_year = last  # a JSON export without 上年数据: the round knows last year
+    findings = sort_findings(check_report(report))
+    digest = hashlib.sha256(data).hexdigest()
+    stored = {  # made before taking the writer lock, which is held for the writes alone
+        "report_json": report_to_json(report),
+        "findings_json": json.dumps([f.model_dump() for f in findings], ensure_ascii=False),
+        "figures_json": figures_json(report),
+    }
+    # SQLite has one writer: this process's threads queue for it here, in arrival order, rather
+    # than in SQLite's busy handler, whose back-off sleeps (up to 100 ms a try) left the unlucky
+    # upload waiting seconds under load. Other processes still meet the busy timeout.
+    with _SQLITE_WRITER if db.get_bind().dialect.name == "sqlite" else contextlib.nullcontext():
+        # Write first, then count: the INSERT opens the write transaction (SQLite takes its one
+        # writer lock here, waiting out the busy timeout), so the max() below sees every version
+        # committed before it; PostgreSQL serialises a body's uploads on its row lock instead.
+        blob = Blob(sha256=digest, size=len(data), data=data)
+        db.add(blob)
+        db.flush()
+        locked = db.get(BodyRow, row.id, with_for_update=True)
+        assert locked is not None
+        number = (db.scalar(select(func.max(Version.number)).where(Version.body_id == row.id)) or 0) + 1
+        version = Version(
+            body_id=row.id,
+            number=number,
+            created_at=actor.now(),
+            user_id=actor.user.id if actor.user else 0,
+            filename=f"{Path(filename).stem or '上传文件'}{kind}",  # the extension its content has
+            kind=kind,
+            sha256=digest,
+            blob_id=blob.id,
+            **stored,
+            errors=sum(f.severity == "error" for f in findings),
+            warnings=sum(f.severity == "warning" for f in findings),
+        )
+        db.add(version)
+        if row.downloaded_at is None and not actor.is_admin:
+            row.downloaded_at = actor.now()
+        audit(db, actor, "upload", f"第 {number} 版 {version.filename}（SHA-256 {digest[:16]}…，错误 {version.errors}，警告 {version.warnings}）", row.id)
+        db.commit()
+    return version
+
+
+def _check_identity(db: Session, row: BodyRow, rnd: Round, report: Report, data: bytes, filename: str) -> None:
+    props = custom_properties(data) if data else {}
+    token = props.get(BODY_PROPERTY)
+    year = report.body.year
+    if props.get(YEAR_PROPERTY, "").isdigit():
+        year = int(props[YEAR_PROPERTY])
+    if year != rnd.year or report.body.year != rnd.year:
+        other = report.body.year if report.body.year != rnd.year else year
+        raise PortalError(f"文件 {filename} 是 {other} 年度的填报表，本次报送的是 {rnd.year} 年度，请上传 {rnd.year} 年度的填报表。", 422)
+    if token is not None and token != row.token:
+        other_row = db.scalar(select(BodyRow).where(BodyRow.token == token))
+        other_name = other_row.name if other_row else report.body.name
+        raise PortalError(f"文件 {filename} 是“{other_name}”的填报表，不是“{row.name}”的，请上传本单位的填报表。", 422)
+    # Whatever the file's token says, the name it prints must be this body's: the report goes
+    # out under the name in the file, so a body's own workbook renamed to another body's would
+    # otherwise replace that body's report in the county's zip.
+    if body_key(report.body.name) != body_key(row.name):
+        raise PortalError(
+            f"文件 {filename} 中的机关全称是“{report.body.name}”，而本单位是“{row.name}”，不能作为本单位的报告上传。"
+            f"请把“基本信息”表的机关全称改为“{row.name}”，或重新下载本单位的填报表。",
+            422,
+        )

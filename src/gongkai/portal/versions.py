@@ -1,0 +1,103 @@
+"""What a body has stored, read back: a version's file, its preview and Word/PDF report
+(rendered once, kept), the stamped copy of a submission, and what changed since the county
+last looked."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..docx_writer import render_docx
+from ..html.report import render_html
+from ..model import Report
+from ..pdf import PdfError, convert_to_pdf
+from ..rendering import safe_filename
+from .actors import Actor
+from .auditlog import audit
+from .db import Blob, BodyRow, Rendered, Submission, Version
+from .errors import NotFound, PortalError
+from .figures import figure_labels, figures_of
+from .queries import blob_data, body_for, round_of, version_for
+from .roster import as_portal_body
+from .uploads import read_upload
+
+
+def stored_file(db: Session, actor: Actor, body_id: int, version_id: int) -> tuple[str, bytes]:
+    row, version = version_for(db, actor, body_id, version_id)
+    audit(db, actor, "download", f"第 {version.number} 版原文件 {version.filename}", row.id)
+    db.commit()
+    return version.filename, blob_data(db, version.blob_id)
+
+
+def _reread(db: Session, row: BodyRow, version: Version) -> Report:
+    """The version read again from the stored file exactly as the batch reads it, by the
+    body the roster records."""
+    report = read_upload(blob_data(db, version.blob_id), version.filename)[1]
+    return as_portal_body(report, row, round_of(db, row).year)
+
+
+def preview_html(db: Session, actor: Actor, body_id: int, version_id: int) -> str:
+    row, version = version_for(db, actor, body_id, version_id)
+    return render_html(_reread(db, row, version))
+
+
+def report_file(db: Session, actor: Actor, body_id: int, version_id: int, kind: str) -> tuple[str, bytes]:
+    """The Word (or PDF) report of a version, rendered once and kept in the database."""
+    row, version = version_for(db, actor, body_id, version_id)
+    if kind not in (".docx", ".pdf"):
+        raise NotFound()
+    if version.errors:
+        raise PortalError("该版本有错误，不生成报告。请改正后重新上传。", 409)
+    report = _reread(db, row, version)
+    name = f"{safe_filename(report.title)}{kind}"
+    cached = db.scalar(select(Rendered).where(Rendered.version_id == version.id, Rendered.kind == kind))
+    if cached is not None:
+        data = blob_data(db, cached.blob_id)
+    else:
+        with tempfile.TemporaryDirectory(prefix="gongkai-render-") as tmp:
+            docx = render_docx(report, Path(tmp) / "report.docx", None)
+            if kind == ".pdf":
+                try:
+                    target = convert_to_pdf(docx, Path(tmp) / "report.pdf")
+                except PdfError as exc:
+                    raise PortalError(str(exc), 503) from exc
+            else:
+                target = docx
+            data = target.read_bytes()
+        blob = Blob(sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
+        db.add(blob)
+        db.flush()
+        db.add(Rendered(version_id=version.id, kind=kind, blob_id=blob.id))
+    audit(db, actor, "download", f"第 {version.number} 版报告 {name}", row.id)
+    db.commit()
+    return name, data
+
+
+def stamped_file(db: Session, actor: Actor, body_id: int, submission_id: int) -> tuple[str, bytes]:
+    row = body_for(db, actor, body_id)
+    sub = db.get(Submission, submission_id)
+    if sub is None or sub.body_id != row.id or sub.stamped_blob_id is None:
+        raise NotFound()
+    audit(db, actor, "download", f"盖章件（提交 {sub.submitted_at:%Y-%m-%d %H:%M}）", row.id)
+    db.commit()
+    return f"{safe_filename(row.name)}{round_of(db, row).year}年度报告盖章件.pdf", blob_data(db, sub.stamped_blob_id)
+
+
+def figures_changed(db: Session, body: BodyRow, version: Version) -> tuple[Version | None, list[tuple[str, str, str]]]:
+    """Figures of tables 二/三/四 that differ between ``version`` and the version the county
+    last looked at: (label, before, after)."""
+    seen = db.get(Version, body.county_seen_version_id) if body.county_seen_version_id else None
+    if seen is None or seen.id == version.id:
+        return seen, []
+    before, after = figures_of(seen), figures_of(version)
+    labels = figure_labels()
+    return seen, [(labels[p], before[p], after[p]) for p in after if before[p] != after[p]]
+
+
+def mark_seen(db: Session, body: BodyRow, version: Version) -> None:
+    body.county_seen_version_id = version.id
+    db.commit()

@@ -1,0 +1,85 @@
+"""What the body and totals pages show, built from the library's own definitions: the
+narrative parts from :data:`gongkai.checks.labels.NARRATIVE_FIELDS` (named as the report
+prints them, placed where the workbook has them), the tables from
+:mod:`gongkai.html.tables`' geometry over :func:`gongkai.context.build_context`'s values.
+A field or row added to the format shows up here with no change to the portal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .. import format as fmt
+from ..checks.labels import NARRATIVE_FIELDS, narrative_text
+from ..findings import Finding
+from ..html.tables import Row, appeal_rows, proactive_rows, request_rows
+from ..model import Report
+
+# Each table: the context key build_context gives it, the data path its cells carry, its
+# row builder and its heading.
+TABLES = (
+    ("t2", "proactive", proactive_rows, fmt.SECTION_HEADINGS[1]),
+    ("t3", "requests", request_rows, fmt.SECTION_HEADINGS[2]),
+    ("t4", "appeals", appeal_rows, fmt.SECTION_HEADINGS[3]),
+)
+
+
+@dataclass
+class NarrativePart:
+    path: str
+    label: str  # where the report prints it
+    where: str  # the workbook cell the clerk wrote it in
+    text: str
+    generated: bool  # empty, so the report prints the library's default sentences
+    findings: list[tuple[int, Finding]]  # (index in the version's findings, finding)
+
+
+def narrative_parts(report: Report, findings: list[Finding], context: dict[str, Any]) -> list[NarrativePart]:
+    """The narrative as the clerk wrote it, each part with the findings about it."""
+    from ..workbook import layout as L
+
+    cells = {s.path: s for s in L.cell_specs()}
+    parts = []
+    for path, label in NARRATIVE_FIELDS.items():
+        spec = cells.get(path)
+        where = f"{spec.sheet}!{spec.cell}" if spec else ""
+        about = [
+            (i, f)
+            for i, f in enumerate(findings)
+            if f.path and (f.path == path or spec is not None and f.location.endswith(f"!{spec.cell}") and f.location.startswith(spec.sheet))
+        ]
+        parts.append(NarrativePart(path, label, where, narrative_text(report, path), path in context["generated"], about))
+    return parts
+
+
+def report_tables(context: dict[str, Any]) -> list[tuple[str, list[Row]]]:
+    """Tables 二/三/四 of a report, from :func:`gongkai.context.build_context`."""
+    return [(heading, rows(context[key])) for key, _section, rows, heading in TABLES]
+
+
+def totals_tables(values: Mapping[str, object]) -> list[tuple[str, list[Row]]]:
+    """Tables 二/三/四 filled with figures given by data path (the county's totals)."""
+    prefixes = {path.rsplit(".", n)[0] for path in values for n in range(1, path.count(".") + 1)}
+    return [(heading, rows(_ByPath(values, prefixes, section))) for _key, section, rows, heading in TABLES]
+
+
+class _ByPath(Mapping[str, Any]):
+    """A table's figures as the row builders index them (``t3[row][column]``), read from
+    ``{path: value}``; a path not given reads as 0."""
+
+    def __init__(self, values: Mapping[str, object], prefixes: set[str], prefix: str) -> None:
+        self.values, self.prefixes, self.prefix = values, prefixes, prefix
+
+    def __getitem__(self, key: str) -> Any:
+        path = f"{self.prefix}.{key}"
+        if path in self.prefixes:
+            return _ByPath(self.values, self.prefixes, path)
+        return str(self.values.get(path, 0))
+
+    def __iter__(self) -> Iterator[str]:
+        start = len(self.prefix) + 1
+        return iter(dict.fromkeys(p[start:].split(".")[0] for p in self.values if p.startswith(f"{self.prefix}.")))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

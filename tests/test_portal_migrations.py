@@ -1,0 +1,120 @@
+"""Migration 0003: versions stored before it (figures as a positional list) are keyed by path
+after it, still show their figures, still count in the totals and still go into the zip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import select
+
+from gongkai.batch import TABLE_PATHS, _figures
+from gongkai.portal import (
+    Settings,
+    accounts,
+    actors,
+    create_app,
+    exports,
+    figures,
+    queries,
+    roster,
+    uploads,
+    workflow,
+)
+from gongkai.portal.db import MIGRATIONS, User, Version, make_engine, session_factory
+from portal_support import ADMIN_PASSWORD, COUNTY, admin_client, sample_bytes
+
+
+def _migrate(url: str, revision: str, *, down: bool = False) -> None:
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+    engine.dispose()
+
+
+def _accepted_body_at_0002(url: str, clock) -> tuple[int, int, int, list[str]]:  # type: ignore[no-untyped-def]
+    """A round at revision 0002 with one accepted body whose version holds its figures as the
+    code before 0003 wrote them: a list in TABLE_PATHS order."""
+    _migrate(url, "0002")
+    engine = make_engine(url)
+    with session_factory(engine)() as db:
+        accounts.create_admin(db, "county", ADMIN_PASSWORD, clock)
+        admin = actors.system_actor(db, clock=clock)
+        rnd = roster.create_round(db, admin, year=2025, orgs=COUNTY / "单位名单.csv")
+        issued = {a.body.short_name: a for a in accounts.issue_accounts(db, admin, rnd.id)}
+        body_id = issued["东山镇"].body.id
+        filer = actors.Actor(db.scalar(select(User).where(User.body_id == body_id)), "test", clock)
+        version = uploads.upload_version(db, filer, body_id, "东山镇.xlsx", sample_bytes("东山镇"))
+        explanations = {i: "已核实" for i, f in enumerate(queries.findings_of(version)) if f.severity == "warning"}
+        workflow.submit(db, filer, body_id, version_id=version.id, leader="李镇长", signed_on=dt.date(2026, 1, 9), explanations=explanations)
+        workflow.accept(db, admin, body_id)
+        positional = [str(v) for v in _figures(queries.report_of(version))]
+        version.figures_json = json.dumps(positional)
+        db.commit()
+        ids = rnd.id, body_id, version.id
+    engine.dispose()
+    return (*ids, positional)
+
+
+def test_positional_figures_are_keyed_by_0003_and_still_show_and_zip(db_url, clock) -> None:  # type: ignore[no-untyped-def]
+    round_id, body_id, version_id, positional = _accepted_body_at_0002(db_url, clock)
+    assert any(v != "0" for v in positional)
+
+    app = create_app(Settings(db_url, clock=clock))  # upgrades to head on start
+    try:
+        portal = app.state.portal
+        with portal.session() as db:
+            version = db.get(Version, version_id)
+            assert json.loads(version.figures_json) == dict(zip(TABLE_PATHS, positional, strict=True))
+            assert figures.figures_of(version) == dict(zip(TABLE_PATHS, positional, strict=True))
+            count, sums = exports.totals(db, round_id)
+            assert count == 1 and {p: str(v) for p, v in sums.items()} == dict(zip(TABLE_PATHS, positional, strict=True))
+
+        county = admin_client(app)
+        page = county.get(f"/b/{body_id}/v/{version_id}")
+        new_total = positional[TABLE_PATHS.index("requests.new.total")]
+        assert f'data-path="requests.new.total" class="num">{new_total}<' in page.text
+        totals = county.get(f"/county/rounds/{round_id}/totals")
+        assert f'data-path="requests.new.total" class="num">{new_total}<' in totals.text
+        z = county.get(f"/county/rounds/{round_id}/download.zip")
+        assert z.status_code == 200
+        assert "东山镇人民政府2025年政府信息公开工作年度报告.docx" in zipfile.ZipFile(io.BytesIO(z.content)).namelist()
+    finally:
+        app.state.portal.engine.dispose()
+
+    # And back: downgrade writes the list again, in the frozen order.
+    _migrate(db_url, "0002", down=True)
+    engine = make_engine(db_url)
+    with session_factory(engine)() as db:
+        assert json.loads(db.get(Version, version_id).figures_json) == positional
+    engine.dispose()
+
+
+def test_a_path_missing_from_a_stored_version_reads_as_zero(app, world, portal) -> None:  # type: ignore[no-untyped-def]
+    """A row added to the format after a version was stored: the version lacks its path."""
+    with portal.session() as db:
+        admin = actors.system_actor(db)
+        body_id = world.bodies["东山镇"]
+        filer = actors.Actor(db.scalar(select(User).where(User.body_id == body_id)), "test")
+        version = uploads.upload_version(db, filer, body_id, "东山镇.xlsx", sample_bytes("东山镇"))
+        stored = json.loads(version.figures_json)
+        assert set(stored) == set(TABLE_PATHS)
+        gone = "requests.new.total"
+        del stored[gone]
+        stored["requests.a_row_removed_later.total"] = "5"  # and a path the format no longer has is ignored
+        version.figures_json = json.dumps(stored)
+        db.commit()
+        assert figures.figures_of(version)[gone] == "0"
+        assert list(figures.figures_of(version)) == list(TABLE_PATHS)
+        explanations = {i: "已核实" for i, f in enumerate(queries.findings_of(version)) if f.severity == "warning"}
+        workflow.submit(db, filer, body_id, version_id=version.id, leader="李镇长", signed_on=dt.date(2026, 1, 9), explanations=explanations)
+        count, sums = exports.totals(db, world.round_id, "submitted")
+        assert count == 1 and sums[gone] == 0
+        assert admin.is_admin
