@@ -4,7 +4,8 @@ batch are the library's; see README.md in this folder for the route map and form
 
 - :func:`create_app` — the ASGI application (Starlette), schema upgraded on creation
 - :func:`serve` — run it with Uvicorn (what ``gongkai serve`` calls)
-- :mod:`gongkai.portal.service` — the same work as Python functions for scripts
+- :mod:`gongkai.portal.service` — the same work as Python functions for scripts (re-exported
+  from the use-case modules: accounts, roster, uploads, versions, workflow, exports, queries)
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from ..errors import GongkaiError
 from ..findings import sort_findings
 from ..jsonio import report_to_json
 from ..model import LastYear, Report
-from ..reading import read_report
+from ..reading import HEAD_SIZE, JSON, WORKBOOK, detect_format, read_report
 from ..rendering import safe_filename
 from .actors import Actor
 from .auditlog import audit
@@ -34,20 +34,20 @@ from .roster import as_portal_body
 from .workbooks import BODY_PROPERTY, YEAR_PROPERTY, custom_properties
 from .workflow import BodyState, is_locked
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# What the portal stores, by the reading table's group, under the suffix a stored version
+# keeps: an old or encrypted workbook goes to the workbook reader too, which says what it is.
+STORED_KINDS = {WORKBOOK.group: WORKBOOK.suffix, JSON.group: JSON.suffix}
 
 
 def sniff(data: bytes, filename: str) -> str:
-    """The upload's type by its content: ".xlsx" (a zip) or ".json"; the old binary Excel
-    goes to the workbook reader, which explains .xls and encrypted files."""
-    head = data[:8]
-    if head.startswith(b"PK\x03\x04") or head == OLE_MAGIC:
-        return ".xlsx"
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
-        return ".json"
-    raise PortalError(
-        f"文件 {filename} 既不是 Excel 填报表（.xlsx）也不是导出的 JSON 文件，请上传从本系统下载并填好的填报表。", 415
-    )
+    """The upload's kind, ".xlsx" or ".json", by :func:`gongkai.reading.detect_format` (its
+    content first: a clerk's file name proves nothing)."""
+    entry = detect_format(filename, data[:HEAD_SIZE])
+    if entry is None or entry.group not in STORED_KINDS:
+        raise PortalError(
+            f"文件 {filename} 既不是 Excel 填报表（.xlsx）也不是导出的 JSON 文件，请上传从本系统下载并填好的填报表。", 415
+        )
+    return STORED_KINDS[entry.group]
 
 
 # Uploads are read in Starlette's thread pool, as many at once as requests arrive. Reading is
