@@ -12,7 +12,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import select
 
-from gongkai.batch import TABLE_PATHS, _figures
 from gongkai.portal import (
     Settings,
     accounts,
@@ -26,7 +25,23 @@ from gongkai.portal import (
     workflow,
 )
 from gongkai.portal.db import MIGRATIONS, User, Version, make_engine, session_factory
+from gongkai.results import TABLE_PATHS
 from portal_support import ADMIN_PASSWORD, COUNTY, admin_client, sample_bytes
+
+
+def _frozen_paths() -> tuple[str, ...]:
+    """The order 0003 reads positional rows in: its own frozen list, not today's format."""
+    import importlib.util
+
+    path = next((MIGRATIONS / "versions").glob("0003_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_0003", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.POSITIONAL_PATHS
+
+
+POSITIONAL_PATHS = _frozen_paths()
 
 
 def _migrate(url: str, revision: str, *, down: bool = False) -> None:
@@ -41,7 +56,7 @@ def _migrate(url: str, revision: str, *, down: bool = False) -> None:
 
 def _accepted_body_at_0002(url: str, clock) -> tuple[int, int, int, list[str]]:  # type: ignore[no-untyped-def]
     """A round at revision 0002 with one accepted body whose version holds its figures as the
-    code before 0003 wrote them: a list in TABLE_PATHS order."""
+    code before 0003 wrote them: a list in the order the migration has frozen."""
     _migrate(url, "0002")
     engine = make_engine(url)
     with session_factory(engine)() as db:
@@ -55,7 +70,8 @@ def _accepted_body_at_0002(url: str, clock) -> tuple[int, int, int, list[str]]: 
         explanations = {i: "已核实" for i, f in enumerate(queries.findings_of(version)) if f.severity == "warning"}
         workflow.submit(db, filer, body_id, version_id=version.id, leader="李镇长", signed_on=dt.date(2026, 1, 9), explanations=explanations)
         workflow.accept(db, admin, body_id)
-        positional = [str(v) for v in _figures(queries.report_of(version))]
+        keyed = json.loads(version.figures_json)
+        positional = [keyed[p] for p in POSITIONAL_PATHS]
         version.figures_json = json.dumps(positional)
         db.commit()
         ids = rnd.id, body_id, version.id
@@ -72,14 +88,17 @@ def test_positional_figures_are_keyed_by_0003_and_still_show_and_zip(db_url, clo
         portal = app.state.portal
         with portal.session() as db:
             version = db.get(Version, version_id)
-            assert json.loads(version.figures_json) == dict(zip(TABLE_PATHS, positional, strict=True))
-            assert figures.figures_of(version) == dict(zip(TABLE_PATHS, positional, strict=True))
+            expected = dict(zip(POSITIONAL_PATHS, positional, strict=True))
+            assert json.loads(version.figures_json) == expected
+            shown = figures.figures_of(version)
+            assert {p: shown[p] for p in expected} == expected
+            assert all(shown[p] == "0" for p in set(TABLE_PATHS) - set(expected))  # rows added since
             count, sums = exports.totals(db, round_id)
-            assert count == 1 and {p: str(v) for p, v in sums.items()} == dict(zip(TABLE_PATHS, positional, strict=True))
+            assert count == 1 and {p: str(sums[p]) for p in expected} == expected
 
         county = admin_client(app)
         page = county.get(f"/b/{body_id}/v/{version_id}")
-        new_total = positional[TABLE_PATHS.index("requests.new.total")]
+        new_total = positional[POSITIONAL_PATHS.index("requests.new.total")]
         assert f'data-path="requests.new.total" class="num">{new_total}<' in page.text
         totals = county.get(f"/county/rounds/{round_id}/totals")
         assert f'data-path="requests.new.total" class="num">{new_total}<' in totals.text

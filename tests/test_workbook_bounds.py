@@ -22,19 +22,10 @@ import pytest
 
 from gongkai import UnreadableInputError, read_report
 from gongkai import package as pkg
-from gongkai.portal import service
+from gongkai.portal import service, uploads
 from gongkai.workbook import layout as L
 from gongkai.workbook.reader import open_workbook
-from portal_support import (  # noqa: F401 - fixtures, taken as arguments
-    app,
-    clock,
-    db_url,
-    filer_client,
-    portal,
-    post,
-    sample_bytes,
-    world,
-)
+from portal_support import filer_client, post, sample_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 DAYU = ROOT / "samples" / "dayu-2025.xlsx"
@@ -224,7 +215,7 @@ def _portal_hostile(kind: str) -> bytes:
 
 
 @pytest.mark.parametrize(("kind", "expected"), [("large_sheet", "4 MB"), ("many_rows", "50000 行")])
-def test_a_hostile_upload_is_refused_and_stores_nothing(app, world, portal, kind, expected) -> None:  # noqa: F811
+def test_a_hostile_upload_is_refused_and_stores_nothing(app, world, portal, kind, expected) -> None:
     east = filer_client(app, world, "东山镇")
     body = world.bodies["东山镇"]
     data = _portal_hostile(kind)
@@ -260,9 +251,9 @@ def test_uploads_are_read_a_few_at_a_time(monkeypatch):
             running -= 1
         return name
 
-    monkeypatch.setattr(service, "read_report", slow_read)
+    monkeypatch.setattr(uploads, "read_report", slow_read)
     data = DAYU.read_bytes()
-    threads = [threading.Thread(target=service.read_upload, args=(data, f"{i}.xlsx")) for i in range(8)]
+    threads = [threading.Thread(target=uploads.read_upload, args=(data, f"{i}.xlsx")) for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:

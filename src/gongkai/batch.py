@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from . import format as fmt
@@ -27,9 +26,9 @@ from .county import PreviousIndex, body_key, folder_sources, index_previous
 from .docx_writer import get_renderer, validate_template
 from .errors import GongkaiError, UnreadableInputError
 from .findings import has_errors
-from .model import Report, get_path
+from .model import Report
 from .rendering import UNFORCEABLE_RULES, safe_filename, write_extras
-from .results import TABLE_PATHS, BatchResult, BodyResult
+from .results import BatchResult, BodyResult, table_figures
 from .sources import ReportSource, SourceLike, as_sources
 from .writing import BATCH_WRITERS
 
@@ -98,7 +97,7 @@ def _start(task: tuple[int, ReportSource], writer: ThreadPoolExecutor) -> tuple[
         report = source.read()
     except GongkaiError as exc:
         return BodyResult(source.display, "unreadable", message=str(exc)), None
-    result = BodyResult(source.display, "refused", body=report.body, figures=_figures(report), posts=report.channels.total())
+    result = BodyResult(source.display, "refused", body=report.body, figures=table_figures(report), posts=report.channels.total())
     if settings.year is not None and report.body.year != settings.year:
         result.status = "wrong_year"
         result.message = f"报告年度为 {report.body.year} 年，本批次为 {settings.year} 年。"
@@ -135,22 +134,6 @@ def _finish(write: _Write) -> BodyResult:
         write.report, result.staged, pdf=settings.pdf, html=settings.html
     )
     return result
-
-
-_FIGURE_PATHS = tuple((path, *path.split(".")) for path in TABLE_PATHS)  # split once, not per report
-
-
-def _figures(report: Report) -> tuple[int | Decimal, ...]:
-    values: list[int | Decimal] = []
-    requests = report.request_table()  # once: each 总计 cell of （七） adds up 21 rows
-    for path, section, row, *rest in _FIGURE_PATHS:
-        if section == "requests":
-            values.append(requests[row][rest[0]])
-        elif section == "appeals":
-            values.append(report.appeal(row, rest[0]))
-        else:
-            values.append(get_path(report, path))
-    return tuple(values)
 
 
 def run_batch(

@@ -14,7 +14,7 @@ from typing import Literal
 
 from . import format as fmt
 from .findings import Finding, FindingCounts
-from .model import Body
+from .model import Body, Report, get_path
 from .workbook import layout as L
 
 Status = Literal["rendered", "refused", "unreadable", "duplicate", "wrong_year"]
@@ -31,6 +31,22 @@ STATUS_ORDER: dict[str, int] = {"unreadable": 0, "duplicate": 1, "wrong_year": 2
 TABLE_SHEETS = (L.SHEET_PROACTIVE, L.SHEET_REQUESTS, L.SHEET_APPEALS)
 TABLE_PATHS: tuple[str, ...] = tuple(s.path for s in L.cell_specs() if s.sheet in TABLE_SHEETS)
 """Every cell of tables 二/三/四, in workbook order: the figures a worker hands back."""
+_FIGURE_PATHS = tuple((path, *path.split(".")) for path in TABLE_PATHS)  # split once, not per report
+
+
+def table_figures(report: Report) -> dict[str, int | Decimal]:
+    """Every figure of tables 二/三/四 as the report prints it (totals computed where not
+    declared), keyed by data path."""
+    values: dict[str, int | Decimal] = {}
+    requests = report.request_table()  # once: each 总计 cell of （七） adds up every result row
+    for path, section, row, *rest in _FIGURE_PATHS:
+        if section == "requests":
+            values[path] = requests[row][rest[0]]
+        elif section == "appeals":
+            values[path] = report.appeal(row, rest[0])
+        else:
+            values[path] = get_path(report, path)
+    return values
 
 
 @dataclass
@@ -47,14 +63,14 @@ class BodyResult(FindingCounts):
     findings: list[Finding] = field(default_factory=list)
     message: str = ""
     output: Path | None = None
-    figures: tuple[int | Decimal, ...] = ()  # printed values of TABLE_PATHS
+    figures: dict[str, int | Decimal] = field(default_factory=dict)  # printed values of TABLE_PATHS, by path
     posts: int = 0  # posts published on the website and new media (section 一)
     staged: Path | None = None
     extras: dict[str, Path] = field(default_factory=dict)  # ".pdf"/".html" -> staged, then final
     extra_errors: list[str] = field(default_factory=list)
 
     def figure(self, path: str) -> int | Decimal:
-        return self.figures[TABLE_PATHS.index(path)] if self.figures else 0
+        return self.figures.get(path, 0)
 
     @property
     def status_label(self) -> str:
@@ -87,10 +103,12 @@ class BatchResult:
         return [r for r in self.results if r.status in ("rendered", "refused")]
 
     def totals(self) -> dict[str, int | Decimal]:
-        sums: list[int | Decimal] = [0] * len(TABLE_PATHS)
+        sums: dict[str, int | Decimal] = dict.fromkeys(TABLE_PATHS, 0)
         for r in self.counted():
-            sums = [a + b for a, b in zip(sums, r.figures, strict=True)]
-        return dict(zip(TABLE_PATHS, sums, strict=True))
+            for path, value in r.figures.items():
+                if path in sums:
+                    sums[path] += value
+        return sums
 
     @property
     def exit_code(self) -> int:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from ..batch import TABLE_PATHS, _figures
 from ..model import Report
+from ..results import TABLE_PATHS, table_figures
 from .db import Version
 
 
 def figures_json(report: Report) -> str:
     """The report's figures as they are stored with its version."""
-    return json.dumps({path: str(value) for path, value in zip(TABLE_PATHS, _figures(report), strict=True)})
+    return json.dumps({path: str(value) for path, value in table_figures(report).items()})
 
 
 def figures_of(version: Version) -> dict[str, str]:
@@ -27,10 +27,10 @@ def figures_of(version: Version) -> dict[str, str]:
     return {path: str(stored.get(path, "0")) for path in TABLE_PATHS}
 
 
-def figure_values(version: Version) -> tuple[int | Decimal, ...]:
-    """The figures as numbers in :data:`gongkai.batch.TABLE_PATHS` order, as the batch's
-    :class:`~gongkai.results.BodyResult` holds them."""
-    return tuple(Decimal(v) if "." in v else int(v) for v in figures_of(version).values())
+def figure_values(version: Version) -> dict[str, int | Decimal]:
+    """The figures as numbers by path, as the batch's :class:`~gongkai.results.BodyResult`
+    holds them."""
+    return {path: Decimal(v) if "." in v else int(v) for path, v in figures_of(version).items()}
 
 
 def figure_labels() -> dict[str, str]:

@@ -26,9 +26,7 @@ Typical script::
 
 from __future__ import annotations
 
-from ..model import Report
 from ..reading import read_report
-from . import uploads
 from .accounts import (
     IssuedAccount,
     accounts_workbook,
@@ -64,17 +62,10 @@ from .queries import (
     versions,
 )
 from .roster import add_body, close_round, create_round, remove_body, rename_body, reports_in_zip
-from .uploads import sniff, upload_version
+from .uploads import read_upload, sniff, upload_version
 from .versions import figures_changed, preview_html, report_file, stamped_file, stored_file
 from .workbooks import BODY_PROPERTY, YEAR_PROPERTY, custom_properties, prefilled_workbook
 from .workflow import TRANSITIONS, Action, BodyState, accept, reopen, return_, submit
-
-
-def read_upload(data: bytes, filename: str) -> tuple[str, Report]:
-    """:func:`.uploads.read_upload` with this module's ``read_report``, which a caller may
-    replace here (a test that counts readers running at once does)."""
-    return uploads.read_upload(data, filename, read=read_report)
-
 
 __all__ = [
     "AUDIT_ACTIONS", "AUDIT_PAGE", "BODY_PROPERTY", "DEFAULT_BODY_QUOTA", "DEFAULT_MAX_UPLOAD", "STATUS_NAMES", "TRANSITIONS",

@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -57,15 +56,14 @@ def sniff(data: bytes, filename: str) -> str:
 _READERS = threading.BoundedSemaphore(min(4, os.cpu_count() or 2))
 
 
-def read_upload(data: bytes, filename: str, *, read: Callable[[bytes, str], Report] | None = None) -> tuple[str, Report]:
+def read_upload(data: bytes, filename: str) -> tuple[str, Report]:
     """Read uploaded bytes with the library's reader (and so through its guards: old
     formats, encryption, zip and XML bombs, workbooks holding far more than a report),
-    named as the clerk named the file; a few at a time (:data:`_READERS`). ``read`` stands
-    in for :func:`gongkai.read_report` (a test's slow reader)."""
+    named as the clerk named the file; a few at a time (:data:`_READERS`)."""
     kind = sniff(data, filename)
     stem = safe_filename(Path(filename).stem)[:80] or "上传文件"
     with _READERS:
-        return kind, (read or read_report)(data, f"{stem}{kind}")
+        return kind, read_report(data, f"{stem}{kind}")
 
 
 _SQLITE_WRITER = threading.Lock()
