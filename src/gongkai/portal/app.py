@@ -38,10 +38,12 @@ from .. import format as fmt
 from ..context import build_context
 from ..errors import GongkaiError
 from ..findings import SEVERITY_LABELS
+from ..formdata import form_fields, form_values
 from . import (
     accounts,
     auditlog,
     dashboard,
+    editor,
     exports,
     limits,
     queries,
@@ -444,6 +446,57 @@ def upload(ctx: Ctx) -> Response:
     return ctx.redirect(f"/b/{body_id}/v/{version.id}#findings")
 
 
+def _editor_view(ctx: Ctx, body_id: int, draft: editor.Draft, values: dict[str, str], *, message: str = "", status: int = 200, checked: bool = False) -> Response:
+    body = queries.body_for(ctx.db, ctx.actor, body_id)
+    marked: dict[str, str] = {}
+    for f in draft.findings:
+        if f.path:
+            marked.setdefault(f.path, f.severity)
+    for p in draft.problems:
+        marked[p.path] = "error"
+    return ctx.render(
+        "edit.html",
+        status,
+        title=f"{body.name} 在线填写",
+        body=body,
+        rnd=queries.round_of(ctx.db, body),
+        draft=draft,
+        values=values,
+        labels={s.path: s.label for s in form_fields()},
+        editable=editor.editable_paths(),
+        sections=views.editor_sections(draft.report),
+        marked=marked,
+        severity=SEVERITY_LABELS,
+        readonly=ctx.actor.is_admin or workflow.is_locked(body.state) or body.removed_at is not None,
+        checked=checked,
+        message=message,
+    )
+
+
+@handler()
+def editor_page(ctx: Ctx) -> Response:
+    """在线填写: GET shows the editor; POST 核对 checks the form, POST 保存 stores a version."""
+    body_id = _int(ctx.request.path_params["body_id"])
+    if ctx.request.method == "GET":
+        draft = editor.start(ctx.db, ctx.actor, body_id)
+        return _editor_view(ctx, body_id, draft, form_values(draft.report))
+    assert ctx.form is not None
+    posted = {s.path: v for s in form_fields() if isinstance(v := ctx.form.get(s.path), str)}
+    base_text = ctx.text("base")
+    base = int(base_text) if base_text.isascii() and base_text.isdigit() and len(base_text) < 10 else 0
+    if ctx.text("action") == "save":
+        try:
+            version = editor.save(ctx.db, ctx.actor, body_id, posted, base)
+        except PortalError as exc:
+            ctx.db.rollback()
+            draft = editor.check(ctx.db, ctx.actor, body_id, posted, base)
+            return _editor_view(ctx, body_id, draft, {**form_values(draft.report), **posted}, message=str(exc), status=exc.status)
+        return ctx.redirect(f"/b/{body_id}/v/{version.id}#findings")
+    draft = editor.check(ctx.db, ctx.actor, body_id, posted, base)
+    values = {**form_values(draft.report), **posted} if draft.problems else form_values(draft.report)
+    return _editor_view(ctx, body_id, draft, values, checked=True, status=422 if draft.problems else 200)
+
+
 @handler()
 def version_file(ctx: Ctx) -> Response:
     p = ctx.request.path_params
@@ -790,6 +843,7 @@ ROUTES = [
     Route("/b/{body_id}", body_page, name="body"),
     Route("/b/{body_id}/workbook", workbook_download, name="workbook"),
     Route("/b/{body_id}/upload", upload, methods=["POST"], name="upload"),
+    Route("/b/{body_id}/edit", editor_page, methods=["GET", "POST"], name="edit"),
     Route("/b/{body_id}/submit", submit, methods=["POST"], name="submit"),
     Route("/b/{body_id}/v/{version_id}", version_page, name="version"),
     Route("/b/{body_id}/v/{version_id}/file", version_file, name="version_file"),

@@ -83,3 +83,32 @@ class _ByPath(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+@dataclass
+class EditorSection:
+    title: str
+    table: list[Row] | None
+    fields: list[Any]  # the form fields (CellSpec) of this part, outside the table
+
+
+def editor_sections(report: Report) -> list[EditorSection]:
+    """The online editor's parts, one per sheet of the standard workbook, in its order: the
+    statutory tables drawn by the library's geometry (their data cells become inputs), the
+    other fields as the workbook lists them."""
+    from ..context import build_context
+    from ..formdata import form_fields
+    from ..workbook import layout as L
+
+    tables = dict(zip((L.SHEET_PROACTIVE, L.SHEET_REQUESTS, L.SHEET_APPEALS), report_tables(build_context(report)), strict=True))
+    by_sheet: dict[str, list[Any]] = {}
+    for spec in form_fields():
+        by_sheet.setdefault(spec.sheet, []).append(spec)
+    sections = []
+    for sheet in L.SHEETS:
+        if sheet in tables:
+            heading, rows = tables[sheet]
+            sections.append(EditorSection(heading, rows, []))
+        elif sheet in by_sheet:
+            sections.append(EditorSection(sheet, None, by_sheet[sheet]))
+    return sections
