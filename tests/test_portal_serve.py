@@ -51,8 +51,14 @@ def test_demo_round_is_alive(tmp_path) -> None:
     with portal.session() as db:
         this_year = queries.rounds(db)[0]
         assert this_year.year == 2025
-        statuses = sorted(r.status for r in dashboard.dashboard(db, this_year, security.utcnow()))
-        assert statuses == ["accepted", "has_errors", "not_downloaded", "not_downloaded", "not_uploaded", "submitted"]
+        rows = dashboard.dashboard(db, this_year, security.utcnow())
+        assert sorted(r.status for r in rows) == ["accepted", "has_errors", "not_downloaded", "not_uploaded", "ready", "submitted"]
+        # The deadline lies ahead of the day the demo was seeded: nobody is late yet.
+        assert this_year.deadline is not None and this_year.deadline > security.utcnow().date()
+        assert not any(r.late for r in rows)
+        # One body wrote its report online: its version is the editor's, not a workbook.
+        online = [v for b in queries.bodies(db, this_year.id) if (v := queries.latest_version(db, b.id)) and v.kind == ".json"]
+        assert [v.filename for v in online] == ["在线填报.json"] and online[0].errors == 0
         # The 2025 workbooks were pre-filled from the 2024 round.
         assert all(b.last_year_json for b in queries.bodies(db, this_year.id))
     c = client_for(app)

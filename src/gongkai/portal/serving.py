@@ -8,15 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..county import workbook_name
+from ..formdata import form_values
 from ..model import Body
 from ..reading import read_report
 from ..workbook import write_workbook
-from . import accounts, limits, queries, roster, security, uploads, workbooks, workflow
+from . import accounts, editor, limits, queries, roster, security, uploads, workbooks, workflow
 from .actors import Actor
 from .app import Portal, Settings, create_app
 from .db import User
 
 DB_FILE = "gongkai.db"
+DEMO_DAYS_LEFT = 30  # this year's deadline, counted from the day the demo is seeded
 
 
 def database_url(data: Path, db: str | None = None) -> str:
@@ -45,8 +47,10 @@ class DemoLogin:
 
 def seed_demo(portal: Portal) -> list[DemoLogin]:
     """A living demo: last year's round (all accepted) and this year's, where one body is
-    accepted, one submitted, one has an error, one has only downloaded and two have not
-    started. Returns the logins to print; an already seeded database is left alone."""
+    accepted, one submitted, one has an error, one has only downloaded, one wrote its report
+    online (在线填写) and one has not started. This year's deadline lies a month after the day
+    the demo is seeded, so a newcomer sees bodies on time rather than all 逾期. Returns the
+    logins to print; an already seeded database is left alone."""
     folder = demo_folder()
     with portal.session() as db:
         if queries.rounds(db):
@@ -65,18 +69,29 @@ def seed_demo(portal: Portal) -> list[DemoLogin]:
                 _file_and_submit(db, admin, body.id, file.name, file.read_bytes())
                 workflow.accept(db, admin, body.id)
         roster.close_round(db, admin, last.id)  # last year's work is done: its accounts are stopped
+        deadline = admin.now().date() + dt.timedelta(days=DEMO_DAYS_LEFT)
         rnd = roster.create_round(
-            db, admin, year=2025, orgs=orgs, deadline=dt.date(2026, 1, 31), previous_round_id=last.id,
+            db, admin, year=2025, orgs=orgs, deadline=deadline, previous_round_id=last.id,
             title="2025年度政府信息公开工作年度报告",
         )
         issued = {a.body.id: a for a in accounts.issue_accounts(db, admin, rnd.id)}
-        plan = ["accepted", "submitted", "error", "downloaded", "", ""]
-        notes = {"accepted": "已通过", "submitted": "已提交待审核", "error": "上传的填报表有错误", "downloaded": "只下载了填报表", "": "尚未开始"}
+        plan = ["accepted", "submitted", "error", "downloaded", "online", ""]
+        notes = {
+            "accepted": "已通过",
+            "submitted": "已提交待审核",
+            "error": "上传的填报表有错误",
+            "downloaded": "只下载了填报表",
+            "online": "在线填写了报告，尚未提交",
+            "": "尚未开始",
+        }
         for body, step in zip(queries.bodies(db, rnd.id), plan, strict=False):
             file = _sample(folder / "2025", body.short_name)
             filer = Actor(db.get(User, _user_id(db, body.id)), "demo", portal.settings.clock)
             if step == "downloaded":
                 workbooks.prefilled_workbook(db, filer, body.id)
+            elif step == "online" and file is not None:
+                # Typed into the online editor, field by field, rather than uploaded.
+                editor.save(db, filer, body.id, form_values(read_report(file)), 0)
             elif step == "error" and file is not None:
                 uploads.upload_version(db, filer, body.id, file.name, _with_error(file))
             elif step in ("accepted", "submitted") and file is not None:
