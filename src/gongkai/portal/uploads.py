@@ -20,7 +20,7 @@ from ..errors import GongkaiError
 from ..findings import sort_findings
 from ..jsonio import report_to_json
 from ..model import LastYear, Report
-from ..reading import HEAD_SIZE, JSON, WORKBOOK, detect_format, read_report
+from ..reading import DOCX, HEAD_SIZE, JSON, WORKBOOK, detect_format, read_report
 from ..rendering import safe_filename
 from .actors import Actor
 from .auditlog import audit
@@ -36,15 +36,23 @@ from .workflow import BodyState, is_locked
 # What the portal stores, by the reading table's group, under the suffix a stored version
 # keeps: an old or encrypted workbook goes to the workbook reader too, which says what it is.
 STORED_KINDS = {WORKBOOK.group: WORKBOOK.suffix, JSON.group: JSON.suffix}
+# A Word draft (the report written in Word or WPS, from gongkai's template or last year's
+# published report) is read by the published-report reader; its deviations from the format
+# are findings of the version like any other.
+WORD_DRAFT = DOCX
 
 
 def sniff(data: bytes, filename: str) -> str:
-    """The upload's kind, ".xlsx" or ".json", by :func:`gongkai.reading.detect_format` (its
-    content first: a clerk's file name proves nothing)."""
+    """The upload's kind, ".xlsx", ".json" or ".docx", by :func:`gongkai.reading.detect_format`
+    (its content first: a clerk's file name proves nothing)."""
     entry = detect_format(filename, data[:HEAD_SIZE])
+    if entry is WORD_DRAFT:
+        return WORD_DRAFT.suffix
     if entry is None or entry.group not in STORED_KINDS:
         raise PortalError(
-            f"文件 {filename} 既不是 Excel 填报表（.xlsx）也不是导出的 JSON 文件，请上传从本系统下载并填好的填报表。", 415
+            f"文件 {filename} 既不是 Excel 填报表（.xlsx）、Word 报告稿（.docx），也不是导出的 JSON 文件，"
+            "请上传从本系统下载并填好的填报表，或用 Word/WPS 写好的报告。",
+            415,
         )
     return STORED_KINDS[entry.group]
 
