@@ -89,7 +89,7 @@ def open_workbook(source: str | Path | bytes, name: str | None = None) -> Book:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise UnreadableInputError(
             f"文件 {name} 不是有效的 Excel 工作簿（.xlsx），可能已损坏或并非 Excel 文件。"
-            "请用 gongkai init 生成的标准填报表填写。"
+            "请使用县政务公开办下发的标准填报表（或在网上填报系统中下载本单位的填报表）填写。"
         )
     # Bounded for a workbook: tens of MB of XML are refused before any part is parsed.
     return Book(open_package(data, name, xml_limits=WORKBOOK_XML))
@@ -112,7 +112,7 @@ def _check_layout(book: Book) -> tuple[L.CellSpec, ...]:
     if version is None and len(ours) < 2:
         raise UnreadableInputError(
             f"文件 {book.name} 不是 gongkai 标准填报表（工作表为：{'、'.join(book.sheetnames)}）。"
-            "请用 gongkai init 生成标准填报表后再填写。"
+            "请使用县政务公开办下发的标准填报表（或在网上填报系统中下载本单位的填报表）后再填写。"
         )
     specs = L.cell_specs()
     if version is not None and version != LAYOUT_VERSION:
@@ -121,7 +121,7 @@ def _check_layout(book: Book) -> tuple[L.CellSpec, ...]:
             raise UnreadableInputError(
                 f"文件 {book.name} 是用另一版本的模板生成的（模板版本 {version}），"
                 f"本程序读取的是 {LAYOUT_VERSION} 版，也认得 {'、'.join(history.versions())}，但不认得 {version}。"
-                "请用 gongkai init 生成新版填报表，把数据复制过去后再试。"
+                "请向县政务公开办索取新版填报表（或在网上填报系统中重新下载），把数据复制过去后再试。"
             )
         specs = specs_of(old)
     missing = [s for s in L.SHEETS if s not in present and s != L.SHEET_README]

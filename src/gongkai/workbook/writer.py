@@ -55,7 +55,7 @@ INSTRUCTIONS = (
     "3. 浅绿色单元格为自动合计公式，一般不要改动；如直接填写数字，程序会把它当作“填报的合计数”并与各分项核对。",
     "4. 文字单元格可以写多段，段与段之间按 Alt+Enter 换行（WPS 同样），生成的报告中每段单独成段、首行缩进。",
     "5. 文字部分留空时，程序会根据表格数字自动生成一段规范表述，保证报告各部分齐全。",
-    "6. 填好后运行：gongkai check 本文件.xlsx 核对；gongkai render 本文件.xlsx 生成 Word 报告。",
+    "6. 填好后交回县政务公开办，或在网上填报系统中上传：系统逐条核对，标出有问题的单元格，并生成 Word 报告。",
     "7. 请不要增删、重命名工作表，也不要插入或删除行列，否则程序无法识别。",
     "8. “上年数据”是上年报告中的数字和文字，用于核对本年“上年结转”、规范性文件件数和是否与上年内容雷同；不清楚可以不填。",
 )
@@ -96,7 +96,7 @@ def build_workbook(report: Report) -> Workbook:
     _draw_appeals(wb[L.SHEET_APPEALS])
     _draw_form(wb[L.SHEET_IMPROVEMENTS], fmt.SECTION_HEADINGS[4], L.IMPROVEMENT_FIELDS)
     _draw_form(wb[L.SHEET_OTHER], fmt.SECTION_HEADINGS[5], L.OTHER_FIELDS)
-    _draw_form(wb[L.SHEET_LAST_YEAR], "上年数据（用于跨年度核对；由 gongkai init --previous 带入，也可手工填写）", L.LAST_YEAR_FIELDS)
+    _draw_form(wb[L.SHEET_LAST_YEAR], "上年数据（用于跨年度核对；县政务公开办下发时已按上年报告带入，也可手工填写）", L.LAST_YEAR_FIELDS)
     _fill_values(wb, report)
     _add_validations(wb)
     for ws in wb.worksheets:

@@ -59,7 +59,7 @@ MAX_SHEET_ROWS = 50_000  # rows of one sheet, empty ones included
 MAX_SHEET_CELLS = 200_000  # cells of one sheet
 WORKBOOK_NORMAL = "gongkai 标准填报表的一张工作表只有几十 KB、几百个单元格，全部 XML 不到 100 KB"
 WORKBOOK_ADVICE = (
-    "请删除多余的行、列和工作表（或把数据复制到 gongkai init 生成的新填报表），另存为 .xlsx 后再试；"
+    "请删除多余的行、列和工作表（或把数据复制到一份新的标准填报表），另存为 .xlsx 后再试；"
     "如果不知道文件为何这样大，请确认文件来源。"
 )
 
