@@ -212,8 +212,10 @@ _NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|[{_CN_CHARS}]+)"
 # the tail of a longer number, and fixed phrases where the measure word is part of a word
 # (一件事, 条例, 一条龙, 条线).
 # 项 counts decisions ("行政许可554782项"); "第（一）项" is an ordinal.
+# A numeral after 每/逐/某/同/任何/哪 picks out one item rather than counting ("确保每一份答复
+#都合法", "逐一件核对", "同一件申请"): not a count either.
 _COUNT = re.compile(
-    rf"(?<![第\d.{_CN_CHARS}])(?<!第（)(?<!第\()(?P<num>{_NUMBER})(?P<unit>件|条|篇|份|宗|起|例|个|项)"
+    rf"(?<![第\d.{_CN_CHARS}每逐某同哪])(?<!任何)(?<!第（)(?<!第\()(?P<num>{_NUMBER})(?P<unit>件|条|篇|份|宗|起|例|个|项)"
     r"(?!事|例|款|龙|线|路|街|规|目)"
 )
 # Counting applications or appeals uses these measure words; 条 and 篇 count posts.
