@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -454,6 +454,7 @@ def _editor_view(ctx: Ctx, body_id: int, draft: editor.Draft, values: dict[str, 
             marked.setdefault(f.path, f.severity)
     for p in draft.problems:
         marked[p.path] = "error"
+    readonly = ctx.actor.is_admin or workflow.is_locked(body.state) or body.removed_at is not None
     return ctx.render(
         "edit.html",
         status,
@@ -461,13 +462,16 @@ def _editor_view(ctx: Ctx, body_id: int, draft: editor.Draft, values: dict[str, 
         body=body,
         rnd=queries.round_of(ctx.db, body),
         draft=draft,
+        restored=beijing(draft.restored_at).strftime("%H:%M") if draft.restored_at else "",
         values=values,
+        last_year=editor.last_year_texts(ctx.db, body),
+        defaults=views.default_texts(draft.report),
         labels={s.path: s.label for s in form_fields()},
         editable=editor.editable_paths(),
         sections=views.editor_sections(draft.report),
         marked=marked,
         severity=SEVERITY_LABELS,
-        readonly=ctx.actor.is_admin or workflow.is_locked(body.state) or body.removed_at is not None,
+        readonly=readonly,
         checked=checked,
         message=message,
     )
@@ -479,11 +483,8 @@ def editor_page(ctx: Ctx) -> Response:
     body_id = _int(ctx.request.path_params["body_id"])
     if ctx.request.method == "GET":
         draft = editor.start(ctx.db, ctx.actor, body_id)
-        return _editor_view(ctx, body_id, draft, form_values(draft.report))
-    assert ctx.form is not None
-    posted = {s.path: v for s in form_fields() if isinstance(v := ctx.form.get(s.path), str)}
-    base_text = ctx.text("base")
-    base = int(base_text) if base_text.isascii() and base_text.isdigit() and len(base_text) < 10 else 0
+        return _editor_view(ctx, body_id, draft, draft.values or form_values(draft.report))
+    posted, base = _posted_form(ctx)
     if ctx.text("action") == "save":
         try:
             version = editor.save(ctx.db, ctx.actor, body_id, posted, base)
@@ -495,6 +496,51 @@ def editor_page(ctx: Ctx) -> Response:
     draft = editor.check(ctx.db, ctx.actor, body_id, posted, base)
     values = {**form_values(draft.report), **posted} if draft.problems else form_values(draft.report)
     return _editor_view(ctx, body_id, draft, values, checked=True, status=422 if draft.problems else 200)
+
+
+def _posted_form(ctx: Ctx) -> tuple[dict[str, str], int]:
+    """The editor's fields as posted (by data path) and the version it started from."""
+    assert ctx.form is not None
+    posted = {s.path: v for s in form_fields() if isinstance(v := ctx.form.get(s.path), str)}
+    base_text = ctx.text("base")
+    base = int(base_text) if base_text.isascii() and base_text.isdigit() and len(base_text) < 10 else 0
+    return posted, base
+
+
+BEIJING = dt.timedelta(hours=8)  # the portal stores naive UTC; China keeps one zone, no DST
+
+
+def beijing(at: dt.datetime) -> dt.datetime:
+    return at + BEIJING
+
+
+def _json_refusal(exc: PortalError) -> Response:
+    return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+
+@handler()
+def editor_draft(ctx: Ctx) -> Response:
+    """Autosave: the posted form as the body's one draft (JSON answer with the time saved)."""
+    posted, base = _posted_form(ctx)
+    try:
+        saved = editor.save_draft(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), posted, base)
+    except PortalError as exc:
+        ctx.db.rollback()
+        return _json_refusal(exc)
+    at = beijing(saved.updated_at)
+    return JSONResponse({"saved_at": at.strftime("%Y-%m-%d %H:%M 北京时间"), "time": at.strftime("%H:%M")})
+
+
+@handler()
+def editor_live_check(ctx: Ctx) -> Response:
+    """The live check: the library's findings on the posted form, the computed totals and the
+    default sentences, as JSON; nothing is stored."""
+    posted, base = _posted_form(ctx)
+    try:
+        answer = editor.live_check(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), posted, base)
+    except PortalError as exc:
+        return _json_refusal(exc)
+    return JSONResponse(answer)
 
 
 @handler()
@@ -844,6 +890,8 @@ ROUTES = [
     Route("/b/{body_id}/workbook", workbook_download, name="workbook"),
     Route("/b/{body_id}/upload", upload, methods=["POST"], name="upload"),
     Route("/b/{body_id}/edit", editor_page, methods=["GET", "POST"], name="edit"),
+    Route("/b/{body_id}/edit/draft", editor_draft, methods=["POST"], name="edit_draft"),
+    Route("/b/{body_id}/edit/check", editor_live_check, methods=["POST"], name="edit_check"),
     Route("/b/{body_id}/submit", submit, methods=["POST"], name="submit"),
     Route("/b/{body_id}/v/{version_id}", version_page, name="version"),
     Route("/b/{body_id}/v/{version_id}/file", version_file, name="version_file"),

@@ -111,6 +111,19 @@ class Version(Base):
     warnings: Mapped[int] = mapped_column(Integer)
 
 
+class DraftRow(Base):
+    """在线填写's autosaved draft: one per body, overwritten at every autosave, deleted when the
+    editor saves a version. Never a version: nothing is submitted, counted or exported from it."""
+
+    __tablename__ = "drafts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), unique=True)
+    values_json: Mapped[str] = mapped_column(Text)  # {data path: the text in the field}
+    base: Mapped[int] = mapped_column(Integer)  # the version number the editor started from (0: none)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
 class Rendered(Base):
     """A report rendered from a version (Word, PDF), kept so it is rendered once."""
 

@@ -8,27 +8,43 @@ or for a body with none from the round's pre-fill (last year's carry-over and te
 
 Two tabs or two people on one body: a save names the version it started from; when another
 version has been stored since, the save is refused (409) and the page keeps what was typed.
+
+Drafts: the page's script autosaves the form as the body's one draft (:func:`save_draft`), which
+the editor starts from when it is based on the latest version (:func:`start`); saving a version
+deletes it. A draft is never a version: nothing is checked into the history, submitted or
+exported from it. The live check (:func:`live_check`) is :func:`check` as JSON, with the
+computed totals of tables 二/三/四 and the sentences the report prints for empty parts.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..checks import check_report
-from ..county import prefill
+from ..checks.labels import NARRATIVE_FIELDS, narrative_text
+from ..county import body_key, prefill
 from ..findings import Finding, sort_findings
-from ..formdata import FormProblem, form_fields, read_form
+from ..formdata import FormProblem, form_fields, form_values, read_form
 from ..jsonio import report_to_json
 from ..model import LastYear, Report
+from ..results import table_figures
 from .actors import Actor
-from .db import BodyRow, Version
+from .db import BodyRow, DraftRow, Round, Version
 from .errors import PortalError
-from .queries import body_for, latest_version, report_of, round_of
+from .queries import bodies, body_for, latest_submission, latest_version, report_of, round_of
 from .roster import as_portal_body, body_model
-from .uploads import upload_version
+from .uploads import _SQLITE_WRITER, upload_version
+from .workflow import BodyState, is_locked
 
 ONLINE_FILENAME = "在线填报.json"
 
@@ -42,14 +58,24 @@ class Draft:
     base: int
     findings: list[Finding] = field(default_factory=list)
     problems: list[FormProblem] = field(default_factory=list)
+    restored_at: dt.datetime | None = None  # started from the autosaved draft of this time
+    values: dict[str, str] | None = None  # the draft's fields as typed (when restored)
 
 
 def start(db: Session, actor: Actor, body_id: int) -> Draft:
-    """The editor's starting point for ``body_id``: its latest version, or the pre-fill."""
+    """The editor's starting point for ``body_id``: the autosaved draft when it is based on
+    the latest version, else the latest version, or for a body with none the pre-fill."""
     row = body_for(db, actor, body_id)
     version = latest_version(db, row.id)
+    number = version.number if version is not None else 0
+    saved = db.scalar(select(DraftRow).where(DraftRow.body_id == row.id))
+    if saved is not None and saved.base == number:
+        values = {k: v for k, v in json.loads(saved.values_json).items() if isinstance(v, str)}
+        restored = check(db, actor, body_id, values, number)
+        restored.restored_at, restored.values = saved.updated_at, {**form_values(restored.report), **values}
+        return restored
     report = report_of(version) if version is not None else _prefilled(db, row)
-    return Draft(report, version.number if version is not None else 0, sort_findings(check_report(report)))
+    return Draft(report, number, sort_findings(check_report(report)))
 
 
 def _prefilled(db: Session, row: BodyRow) -> Report:
@@ -87,7 +113,107 @@ def save(db: Session, actor: Actor, body_id: int, values: Mapping[str, str], bas
     draft = check(db, actor, body_id, values, base)
     if draft.problems:
         raise PortalError("有单元格填写的内容无效，未保存：" + "；".join(f"{p.label}：{p.message}" for p in draft.problems), 422)
-    return upload_version(db, actor, row.id, ONLINE_FILENAME, report_to_json(draft.report).encode("utf-8"))
+    version = upload_version(db, actor, row.id, ONLINE_FILENAME, report_to_json(draft.report).encode("utf-8"))
+    db.query(DraftRow).filter(DraftRow.body_id == row.id).delete()  # the version holds it now
+    db.commit()
+    return version
+
+
+def editable_body(db: Session, actor: Actor, body_id: int) -> BodyRow:
+    """The body, if ``actor`` may write its draft or run its live check: its own 填报人 (another
+    body: 404; the county: 403), while the body is open and the round not closed (else 409)."""
+    if actor.is_admin:
+        raise PortalError("县政务公开办只能查看在线填报的内容，不能代为填写。", 403)
+    row = body_for(db, actor, body_id)
+    if row.removed_at is not None:
+        raise PortalError(f"{row.name} 已从本报送年度移除，不能再填写。", 409)
+    if round_of(db, row).closed_at is not None:
+        raise PortalError("本报送年度已关闭，不能再填写。", 409)
+    if is_locked(row.state):
+        raise PortalError(
+            "报告已提交，县政务公开办退回之前不能修改。" if row.state == BodyState.SUBMITTED else "报告已通过审核，不能修改。", 409
+        )
+    return row
+
+
+def save_draft(db: Session, actor: Actor, body_id: int, values: Mapping[str, str], base: int) -> DraftRow:
+    """The body's one draft overwritten with ``values`` (the form's fields only). Refused (409)
+    when a version was stored after ``base``: that draft would start from an old version."""
+    row = editable_body(db, actor, body_id)
+    latest = latest_version(db, row.id)
+    if (latest.number if latest else 0) != base:
+        raise PortalError(
+            f"草稿未保存：本单位已保存第 {latest.number if latest else 0} 版（可能在另一个窗口或由同事保存）。"
+            "本页填写的内容仍在，请复制留存后打开最新版本。",
+            409,
+        )
+    paths = editable_paths()
+    text = json.dumps({k: v for k, v in values.items() if k in paths}, ensure_ascii=False)
+    assert actor.user is not None  # body_for refused nobody
+    with _SQLITE_WRITER if db.get_bind().dialect.name == "sqlite" else contextlib.nullcontext():
+        for attempt in (1, 2):  # two first autosaves racing: the loser updates the winner's row
+            saved = db.scalar(select(DraftRow).where(DraftRow.body_id == row.id))
+            if saved is None:
+                saved = DraftRow(body_id=row.id, values_json=text, base=base, updated_at=actor.now(), user_id=actor.user.id)
+                db.add(saved)
+            else:
+                saved.values_json, saved.base, saved.updated_at, saved.user_id = text, base, actor.now(), actor.user.id
+            try:
+                db.commit()
+                return saved
+            except IntegrityError:
+                db.rollback()
+                if attempt == 2:
+                    raise
+    raise AssertionError("unreachable")
+
+
+def live_check(db: Session, actor: Actor, body_id: int, values: Mapping[str, str], base: int) -> dict[str, Any]:
+    """The live check as JSON: the library's findings, the values it could not read, the
+    computed totals (every figure of tables 二/三/四 the form has no input for) and the
+    sentences the report prints for each narrative part left empty."""
+    from .views import default_texts
+
+    editable_body(db, actor, body_id)
+    draft = check(db, actor, body_id, values, base)
+    paths = editable_paths()
+    return {
+        "findings": [
+            {"rule": f.rule, "severity": f.severity, "message": f.message, "hint": f.hint, "path": f.path} for f in draft.findings
+        ],
+        "problems": [{"path": p.path, "label": p.label, "message": p.message} for p in draft.problems],
+        "totals": {p: str(v) for p, v in table_figures(draft.report).items() if p not in paths} if not draft.problems else {},
+        "defaults": default_texts(draft.report),
+    }
+
+
+def last_year_texts(db: Session, row: BodyRow) -> dict[str, str]:
+    """Last year's text of each narrative part, for reference beside the editor: the round's
+    上年数据 (improvements and other matters), and when the round follows an earlier one, the
+    version the body submitted there (every part; the accepted one where it was accepted)."""
+    texts: dict[str, str] = {}
+    if row.last_year_json:
+        last = LastYear.model_validate_json(row.last_year_json)
+        for path in NARRATIVE_FIELDS:
+            if path.startswith(("improvements.", "other_matters.")):
+                with contextlib.suppress(AttributeError):
+                    texts[path] = narrative_text(last, path)
+    rnd = round_of(db, row)
+    previous = db.get(Round, rnd.previous_round_id) if rnd.previous_round_id else None
+    if previous is not None:
+        keys = {body_key(n) for n in (row.name, row.short_name) if n}
+        for old in bodies(db, previous.id):
+            if not keys & {body_key(n) for n in (old.name, old.short_name) if n}:
+                continue
+            submission = latest_submission(db, old.id)
+            version = db.get(Version, submission.version_id) if submission is not None else None
+            if version is not None:
+                report = report_of(version)
+                for path in NARRATIVE_FIELDS:
+                    with contextlib.suppress(AttributeError):
+                        texts[path] = narrative_text(report, path)
+            break
+    return {p: t for p, t in texts.items() if t.strip()}
 
 
 def _base_report(db: Session, row: BodyRow, base: int) -> Report:
@@ -98,5 +224,6 @@ def _base_report(db: Session, row: BodyRow, base: int) -> Report:
     return _prefilled(db, row)
 
 
+@functools.cache
 def editable_paths() -> frozenset[str]:
     return frozenset(s.path for s in form_fields())

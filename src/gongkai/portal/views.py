@@ -112,3 +112,23 @@ def editor_sections(report: Report) -> list[EditorSection]:
         elif sheet in by_sheet:
             sections.append(EditorSection(sheet, None, by_sheet[sheet]))
     return sections
+
+
+def default_texts(report: Report) -> dict[str, str]:
+    """What the report prints for each narrative part left empty (the library's default
+    sentences from the figures, :func:`gongkai.context.build_context`'s ``generated`` parts),
+    paragraphs joined by newlines."""
+    from ..context import build_context
+
+    context = build_context(report)
+    out: dict[str, str] = {}
+    for path in context["generated"]:
+        section, key = path.split(".")
+        if path == "preamble.text":
+            paragraphs = context["preamble"]
+        elif path == "other_matters.processing_fee_statement":
+            paragraphs = context["fee_statement"].split("\n")
+        else:
+            paragraphs = context.get(section, {}).get(key, [])
+        out[path] = "\n".join(p for p in paragraphs if p)
+    return out
