@@ -193,20 +193,36 @@ def test_broken_figures_that_no_joining_balances_are_not_read() -> None:
 OTHER_HANDLING_KEYS = tuple(r.key for r in fmt.REQUEST_ROWS if fmt.OTHER_HANDLING in r.path)
 
 
-def _replace_other_handling(text: str) -> str:
+def _replace_other_handling(text: str, values: tuple[int, ...] | None = None) -> str:
     lines = text.splitlines()
     start = lines.index(fmt.OTHER_HANDLING)
-    undivided = fmt.OTHER_HANDLING + "\t0" * len(fmt.REQUEST_COLUMNS)
+    cells = values or (0,) * len(fmt.REQUEST_COLUMNS)
+    undivided = fmt.OTHER_HANDLING + "".join(f"\t{n}" for n in cells)
     return "\n".join([*lines[:start], undivided, *lines[start + 1 + len(OTHER_HANDLING_KEYS) :]]) + "\n"
 
 
 def test_undivided_other_handling_row_leaves_its_rows_unprinted() -> None:
-    report = read_text(_replace_other_handling(report_text()))
+    # 1 by a natural person: which of the three rows it belongs to is not printed.
+    one = (1,) + (0,) * (len(fmt.REQUEST_PART_COLUMNS) - 1) + (1,)
+    report = read_text(_replace_other_handling(report_text(), one))
     for key in OTHER_HANDLING_KEYS:
         assert f"requests.{key}.natural_person" in report.provenance.unprinted
     assert len([m for m in deviations(report, "FD-6") if "（六）其他处理" in m]) == 1
+    assert not any(f.rule == "R3-3" for f in check_report(report))
+
+
+def test_an_undivided_other_handling_row_of_zeros_makes_its_rows_zero_and_checked() -> None:
+    report = read_text(_replace_other_handling(report_text()))
+    for key in OTHER_HANDLING_KEYS:
+        assert f"requests.{key}.natural_person" in report.provenance.inferred
+        assert f"requests.{key}.natural_person" not in report.provenance.unprinted
+    (said,) = [m for m in deviations(report, "FD-6") if "（六）其他处理" in m]
+    assert "均按 0 读取" in said
     assert report.requests.results_total.total == 6
     assert [f for f in check_report(report) if f.severity == "error"] == []
+    # …and so a （七）总计 that contradicts the rows is found (the real fault of 20_pingtan).
+    broken = _replace_other_handling(report_text()).replace("（七）总计\t", "（七）总计\t9", 1)
+    assert any(f.rule == "R3-3" for f in check_report(read_text(broken)))
 
 
 def test_table_two_without_a_regulations_row() -> None:

@@ -155,7 +155,7 @@ TRIAL_2019 = LegacyProactiveFormat(
     column_fields={
         "本年新制作数量": "issued",
         "本年新公开数量": None,
-        "对外公开总数量": "in_force",
+        "对外公开总数量": None,  # all ever published, not 现行有效: no counterpart
         "上一年项目数量": None,
         "本年增/减": None,
         "处理决定数量": "",

@@ -310,6 +310,9 @@ class Provenance:
         # Paths a published report never printed (a missing table or row): their model
         # values are placeholders, so findings that depend on them are not reported.
         self.unprinted: set[str] = set()
+        # Paths a published report printed no cell for but whose value is certain (an undivided
+        # （六） row of zeros: each of its rows is 0): read as that value and checked.
+        self.inferred: set[str] = set()
 
     def locate(self, path: str) -> str:
         return self.cells.get(path, "")

@@ -38,4 +38,14 @@ class Table:
     lines: tuple[str, ...] = ()
 
 
-Block = Paragraph | Table
+@dataclass(frozen=True)
+class Remark:
+    """What a reader did to the file's form before its blocks could be read (FD-11, FD-12):
+    passed on as a format deviation, never read as text."""
+
+    rule: str
+    message: str
+    location: str
+
+
+Block = Paragraph | Table | Remark

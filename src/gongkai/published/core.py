@@ -20,7 +20,7 @@ from .. import format as fmt
 from ..errors import UnreadableInputError
 from ..model import Report
 from ..textfigures import stated_fee_yuan, states_no_fee, statistics_periods
-from .blocks import Block, Paragraph, Table
+from .blocks import Block, Paragraph, Remark, Table
 from .cells import core_label, fold, is_value, tidy
 from .sink import Sink
 from .tables import Row, read_appeals, read_proactive, read_requests
@@ -90,8 +90,11 @@ _INLINE_SUB = re.compile(r"(?<=[。；;！!])\s*(?=[（(][一二三四五六][)�
 def read_blocks(blocks: Iterable[Block], source: str = "", *, name_hint: str = "") -> Report:
     """Read a published report given as blocks; ``name_hint`` (a file name) is the last resort
     for the body's name. Raises :class:`UnreadableInputError` when it is no annual report."""
-    items = _clean(blocks)
+    given = list(blocks)
+    items = _clean([b for b in given if not isinstance(b, Remark)])
     sink = Sink(source)
+    for remark in (b for b in given if isinstance(b, Remark)):
+        sink.deviation(remark.rule, "warning", remark.message, "请核对拆开后的文字和数字。", location=remark.location)
     joined = sum(b.joined for b in items if isinstance(b, Paragraph))
     if joined:
         sink.deviation(

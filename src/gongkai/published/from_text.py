@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from ..errors import UnreadableInputError
-from .blocks import Block, Paragraph, Table
+from .blocks import Block, Paragraph, Remark, Table
+from .one_line import is_one_line, unfold
 
 
 def decode(raw: bytes, name: str) -> str:
@@ -28,7 +29,11 @@ def text_blocks(text: str) -> list[Block]:
 
     Text a crawler took from a page's text nodes breaks paragraphs, words and numbers
     wherever the page had inline markup; outside the tables such lines are joined back
-    into paragraphs (see :func:`_join_fragments`)."""
+    into paragraphs (see :func:`_join_fragments`); text with the whole article on one line
+    is unfolded first (:mod:`.one_line`)."""
+    if is_one_line(text):
+        unfolded = unfold(text)
+        return [*text_blocks(unfolded.text), *(Remark(*r) for r in unfolded.remarks)]
     lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
     blocks: list[Block] = []
     rows: list[tuple[str, ...]] = []

@@ -42,6 +42,11 @@ class Sink:
         self.prov.unprinted.add(path)
         self.locate(path, location)
 
+    def inferred(self, path: str, value: Any, location: str) -> None:
+        """A value the report printed no cell for but that its other cells fix."""
+        self.put(path, value, location)
+        self.prov.inferred.add(path)
+
     def deviation(
         self,
         rule: str,

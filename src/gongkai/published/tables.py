@@ -638,21 +638,31 @@ def _unprinted_request_rows(
     merged = (
         [r for r in missing if r.key in _OTHER_HANDLING_KEYS] if undivided is not None and found else []
     )
+    # An undivided （六） row of zeros says each of its three rows is 0 (counts are never
+    # negative): they are known, and the checks that need them still run.
+    zeros = undivided is not None and bool(undivided.numbers()) and not any(undivided.numbers())
     for r in missing:
         for col in fmt.REQUEST_COLUMNS:
             path = f"requests.{r.key}.{col.key}"
             is_total = col.key == "total" or r.kind == "results_total"
+            if r in merged and zeros:
+                sink.inferred(path, 0, f"{name}第{undivided.number}行（{fmt.OTHER_HANDLING}，印为一行，各栏为 0）")  # type: ignore[union-attr]
+                continue
             sink.put(path, None if is_total else 0)
             why = f"印为一行的“{fmt.OTHER_HANDLING}”" if r in merged else f"未印“{r.label}”行"
             sink.unprinted(path, f"{name}（{why}）")
     if merged and undivided is not None:
+        items = "".join(f"“{r.label[:24]}{'…' if len(r.label) > 24 else ''}”" for r in merged)
         sink.deviation(
             "FD-6",
             "warning",
-            f"{name}第{undivided.number}行“{undivided.label}”印为一行，"
-            "没有分为“1.申请人无正当理由逾期不补正…”“2.申请人逾期未按收费通知要求缴纳费用…”“3.其他”三行；"
-            "这三行按未印处理，依赖它们的核对（如（七）总计等于各结果行之和）不进行。",
-            "30号格式中“（六）其他处理”分为三行，请分别填写。",
+            f"{name}第{undivided.number}行“{undivided.label}”印为一行，没有分为{items}{len(merged)}行；"
+            + (
+                "该行各栏均为 0，这几行均按 0 读取并参与核对。"
+                if zeros
+                else "这几行按未印处理，依赖它们的核对（如（七）总计等于各结果行之和）不进行。"
+            ),
+            f"30号格式中“{fmt.OTHER_HANDLING}”分为{len(merged)}行，请分别填写。",
             location=f"{name}第{undivided.number}行",
         )
         missing = [r for r in missing if r not in merged]
@@ -780,6 +790,25 @@ _FIELD_BY_COLUMN_2019: dict[str, str | None] = {core_label(k): v for k, v in fmt
 _ROWS_2019 = {core_label(r) for r in fmt.TRIAL_2019.extra_rows}
 
 
+def _trial_2019_mapping() -> str:
+    """What the FD-7 finding says of the 2019 columns, from the format's own mapping."""
+    first = fmt.PROACTIVE_BLOCKS[0]
+    by_field = dict(zip(fmt.DOCUMENT_FIELDS, first.columns[1:], strict=True))
+    mapped = [
+        f"“{old}”按“{by_field[field] if field else fmt.PROACTIVE_BLOCKS[1].columns[1]}”"
+        for old, field in fmt.TRIAL_2019.column_fields.items()
+        if field is not None
+    ]
+    used = set(fmt.TRIAL_2019.column_fields.values())
+    missing = [label for field, label in by_field.items() if field not in used]
+    if not fmt.TRIAL_2019.prints_fee_amount:
+        missing.append("本年收费金额")
+    return f"{'、'.join(mapped)}读取；{'、'.join(f'“{m}”' for m in missing)}没有对应栏目，未读取。"
+
+
+_TRIAL_2019_MAPPING = _trial_2019_mapping()
+
+
 def read_proactive(rows: list[Row], sink: Sink) -> None:
     name = TABLE_NAMES["proactive"]
     header: dict[int | str, str] = {}  # position (aligned) or order index -> column core label
@@ -804,9 +833,8 @@ def read_proactive(rows: list[Row], sink: Sink) -> None:
                 sink.deviation(
                     "FD-7",
                     "warning",
-                    f"表二按 2019 年试行格式印制（第{row.number}行表头为“{'、'.join(c for c in words[1:] if c.strip())}”）："
-                    "“本年新制作数量”按“本年制发件数”、“对外公开总数量”按“现行有效件数”、“处理决定数量”按“本年处理决定数量”读取；"
-                    "“本年废止件数”和“本年收费金额”没有对应栏目，未读取。",
+                    f"表二按{fmt.TRIAL_2019.name}印制（第{row.number}行表头为“{'、'.join(c for c in words[1:] if c.strip())}”）："
+                    + _TRIAL_2019_MAPPING,
                     "2021 年起应使用国办公开办函〔2021〕30号格式。",
                     location=f"{name}第{row.number}行",
                 )
