@@ -30,7 +30,7 @@ from conftest import _tool
 from gongkai.portal import accounts, open_portal
 from gongkai.reading import read_report
 from gongkai.workbook import write_workbook
-from portal_live import ADMIN, ADMIN_PASSWORD, COUNTY, LiveServer, database_url
+from portal_live import ADMIN, ADMIN_PASSWORD, COUNTY, Filer, LiveServer, database_url, seed_round
 
 NEW_PASSWORD = "Dongshan-clerk-2025!"
 SCRIPT = "<script>alert(1)</script>"
@@ -40,29 +40,44 @@ WIDE = (1280, 800)
 PHONE = (390, 844)
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
+def _chromium(tmp_path: Path, name: str, *, javascript: bool = True) -> WebDriver:
     chromium = _tool("chromium", "chromium-browser")
     chromedriver = _tool("chromedriver")
     from selenium.webdriver.chrome.service import Service
 
-    downloads = tmp_path / "downloads"
+    downloads = tmp_path / f"{name}-downloads"
     downloads.mkdir()
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for arg in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / f'{name}-profile'}",
         f"--window-size={WIDE[0]},{WIDE[1]}", "--lang=zh-CN", "--hide-scrollbars",
     ):
         options.add_argument(arg)
-    options.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
-    )
+    prefs: dict[str, object] = {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    if not javascript:  # the page's scripts are off; the driver's own commands still work
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.downloads = downloads  # type: ignore[attr-defined]
+    return driver
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    driver = _chromium(tmp_path, "chromium")
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def nojs_browser(tmp_path: Path) -> Iterator[WebDriver]:
+    driver = _chromium(tmp_path, "nojs", javascript=False)
     try:
         yield driver
     finally:
@@ -167,13 +182,17 @@ class Shots:
         self.docs = Path(wanted) if wanted else None
         self.taken: list[Path] = []
 
-    def __call__(self, name: str, *, scroll_to: str = "", size: tuple[int, int] = WIDE) -> Path:
+    def __call__(self, name: str, *, scroll_to: str = "", center: str = "", size: tuple[int, int] = WIDE) -> Path:
         # The viewport itself, not the window (headless chromium's window is taller than its page).
         self.driver.execute_cdp_cmd(
             "Emulation.setDeviceMetricsOverride",
             {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": size != WIDE},
         )
-        if scroll_to:
+        if center:  # a CSS selector: that element in the middle, its scrolling container too
+            self.driver.execute_script(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'center', inline: 'center'})", center
+            )
+        elif scroll_to:
             self.driver.execute_script("document.getElementById(arguments[0]).scrollIntoView(true)", scroll_to)
         else:
             self.driver.execute_script("window.scrollTo(0, 0)")
@@ -333,3 +352,91 @@ def _submit(driver: WebDriver, explanation: str) -> None:
         box.send_keys(explanation)
     _type(driver, "leader", "王镇长")
     _click(driver, "submit-button")
+
+
+# --- 在线填写 in the browser ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Iterator[tuple[LiveServer, Filer]]:
+    """A portal with a round of the sample county and 东山镇's clerk past the first login."""
+    data = tmp_path / "data"
+    data.mkdir()
+    filers = seed_round(database_url(data, None), tmp_path, 6)
+    with LiveServer(data) as live:
+        yield live, next(f for f in filers if f.short_name == "东山镇")
+
+
+def _set(driver: WebDriver, name: str, text: str) -> WebElement:
+    field = driver.find_element(By.NAME, name)
+    field.clear()
+    field.send_keys(text)
+    return field
+
+
+def _table_errors(driver: WebDriver) -> list[WebElement]:
+    return driver.find_elements(By.CSS_SELECTOR, 'table.official td.flagged.error[data-path^="requests."]')
+
+
+def test_a_clerk_with_no_workbook_writes_the_report_online_with_live_checks_and_autosave(
+    browser: WebDriver, nojs_browser: WebDriver, seeded: tuple[LiveServer, Filer], tmp_path: Path
+) -> None:
+    server, filer = seeded
+    driver, base = browser, server.url
+    shot = Shots(driver, tmp_path / "screenshots")
+    _login(driver, base, filer.username, filer.password)
+    _click(driver, "open-editor")
+    editor_url = driver.current_url
+    assert editor_url.endswith("/edit") and not _table_errors(driver)
+
+    # Five requests received and none handled: table 三 no longer balances. The finding shows
+    # on the cell while typing, from the server's check, without submitting anything.
+    _set(driver, "requests.new.natural_person", "5")
+    _wait(driver, lambda d: _table_errors(d), timeout=30)
+    assert driver.current_url == editor_url
+    assert "R3-1" in driver.find_element(By.ID, "findings").text
+    _wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, 'td[data-path="requests.new.total"]').text == "5", timeout=30)
+    flagged = _table_errors(driver)[0]
+    assert "R3-1" in (flagged.get_attribute("title") or "")  # the finding on the cell itself
+    assert "错误" in driver.find_element(By.ID, "editor-counts").text
+    where = f'table.official td.flagged.error[data-path="{flagged.get_attribute("data-path")}"]'
+    shot("editor-1280", center=where)
+    shot("editor-390", center=where, size=PHONE)
+
+    # Fixed: all five granted. The highlight goes, the draft is saved by itself.
+    _set(driver, "requests.granted.natural_person", "5")
+    _set(driver, "overview.management", "本镇落实信息发布审核制度。\n第二段：在线填写。")
+    _wait(driver, lambda d: not _table_errors(d), timeout=30)
+    _wait(driver, lambda d: "R3-1" not in d.find_element(By.ID, "findings").get_attribute("textContent"), timeout=30)
+    _wait(driver, lambda d: d.find_element(By.ID, "editor-status").text.startswith("已自动保存"), timeout=30)
+
+    # A reload comes back to the draft, with nothing lost.
+    driver.refresh()
+    _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+    assert "已恢复" in driver.find_element(By.ID, "draft-restored").text
+    assert driver.find_element(By.NAME, "requests.new.natural_person").get_attribute("value") == "5"
+    assert driver.find_element(By.NAME, "requests.granted.natural_person").get_attribute("value") == "5"
+    assert driver.find_element(By.NAME, "overview.management").get_attribute("value") == "本镇落实信息发布审核制度。\n第二段：在线填写。"
+    _no_alert(driver)
+
+    # 保存为新版本: the version page shows it.
+    _click(driver, "editor-save")
+    assert "/v/" in driver.current_url
+    assert driver.find_element(By.CSS_SELECTOR, 'table.official td[data-path="requests.new.total"]').text == "5"
+    assert "第二段：在线填写。" in driver.find_element(By.ID, "narrative").text
+    _no_alert(driver)
+
+    # The same with JavaScript off: the plain form posts and saves version 2.
+    plain = nojs_browser
+    _login(plain, base, filer.username, filer.password)
+    _click(plain, "open-editor")
+    assert "从第 1 版开始编辑" in plain.find_element(By.TAG_NAME, "main").text
+    assert "已恢复" not in plain.page_source  # saving the version deleted the draft
+    _set(plain, "requests.new.commercial", "2")
+    _set(plain, "requests.granted.commercial", "2")
+    time.sleep(1)  # would be long enough for a live check, were scripts on
+    assert plain.find_element(By.ID, "editor-status").text == "" and not plain.find_elements(By.CSS_SELECTOR, "button.copy-prev:not([hidden])")
+    _click(plain, "editor-save")
+    assert "/v/" in plain.current_url
+    assert plain.find_element(By.CSS_SELECTOR, 'table.official td[data-path="requests.new.total"]').text == "7"
+    assert "第 2 版" in plain.find_element(By.TAG_NAME, "main").text

@@ -85,6 +85,7 @@ function editor() {
   function showFindings(findings, problems) {
     Array.prototype.forEach.call(form.querySelectorAll(".flagged"), function (el) {
       el.classList.remove("flagged", "error", "warning", "info");
+      el.removeAttribute("title");
     });
     var list = document.getElementById("findings-list");
     var section = document.getElementById("findings");
@@ -125,11 +126,29 @@ function editor() {
       psection.hidden = problems.length === 0;
     }
     var marks = {};
-    findings.forEach(function (f) { if (f.path && !marks[f.path]) { marks[f.path] = f.severity; } });
-    problems.forEach(function (p) { marks[p.path] = "error"; });
-    Object.keys(marks).forEach(function (path) {
-      cellsFor(path).forEach(function (el) { el.classList.add("flagged", marks[path]); });
+    var titles = {};
+    findings.forEach(function (f) {
+      if (!f.path) { return; }
+      if (!marks[f.path]) { marks[f.path] = f.severity; }
+      titles[f.path] = (titles[f.path] ? titles[f.path] + "\n" : "") + f.rule + " " + f.message;
     });
+    problems.forEach(function (p) { marks[p.path] = "error"; titles[p.path] = p.label + "：" + p.message; });
+    Object.keys(marks).forEach(function (path) {
+      cellsFor(path).forEach(function (el) {
+        el.classList.add("flagged", marks[path]);
+        el.title = titles[path];
+      });
+    });
+    counts(findings.filter(function (f) { return f.severity === "error"; }).length + problems.length,
+      findings.filter(function (f) { return f.severity === "warning"; }).length);
+  }
+
+  function counts(errors, warnings) {
+    var link = document.getElementById("editor-counts");
+    if (!link) { return; }
+    link.textContent = errors || warnings ? errors + " 个错误，" + warnings + " 个警告" : "核对通过";
+    link.className = errors ? "failed" : (warnings ? "unsaved" : "");
+    link.hidden = false;
   }
 
   function showTotals(totals) {
