@@ -64,11 +64,14 @@ def check_tables(report: Report) -> list[Finding]:
 
 
 def check_blank_cells(report: Report, already: list[Finding]) -> list[Finding]:
-    """R0-3: a numeric cell left blank is read as 0; say so once per cell."""
+    """R0-3: a numeric cell left blank is read as 0. Said once per cell, except that table 三's
+    columns blank in every row fold into one finding naming the range (a report that leaves the
+    five 法人 columns empty gets one line, not a hundred), and so does a row blank throughout."""
     reported = {f.path for f in already if f.rule == "R0-3"}
-    findings = []
-    for path in dict.fromkeys(report.provenance.blank):
-        if path in reported:
+    blank = [p for p in dict.fromkeys(report.provenance.blank) if p not in reported]
+    findings, folded = _folded_blank_request_cells(report, set(blank))
+    for path in blank:
+        if path in folded:
             continue
         findings.append(
             finding(
@@ -77,10 +80,57 @@ def check_blank_cells(report: Report, already: list[Finding]) -> list[Finding]:
                 "warning",
                 path,
                 f"{describe(report, path)}留空，已按 0 处理。",
-                "数字单元格没有数据时请填 0，不要留空；报告中空白一律印为 0。",
+                _BLANK_HINT,
             )
         )
     return findings
+
+
+_BLANK_HINT = "数字单元格没有数据时请填 0，不要留空；报告中空白一律印为 0。"
+
+
+def _folded_blank_request_cells(report: Report, blank: set[str]) -> tuple[list[Finding], set[str]]:
+    table = fmt.TABLE_NUMBERS["requests"]
+    rows = [r for r in fmt.REQUEST_ROWS if r.kind != "results_total"]
+    parts = fmt.REQUEST_PART_COLUMNS
+    findings: list[Finding] = []
+    folded: set[str] = set()
+    whole = [c for c in parts if all(f"requests.{r.key}.{c.key}" in blank for r in rows)]
+    runs: list[list[fmt.Column]] = []
+    for c in whole:  # consecutive columns make one range
+        if runs and parts.index(runs[-1][-1]) + 1 == parts.index(c):
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    for run in runs:
+        paths = {f"requests.{r.key}.{c.key}" for r in rows for c in run}
+        named = f"“{run[0].label}”" + (f"至“{run[-1].label}”" if len(run) > 1 else "")
+        findings.append(
+            finding(
+                report,
+                "R0-3",
+                "warning",
+                f"requests.{rows[0].key}.{run[0].key}",
+                f"{table}{named}{len(run)} 栏全部空白（共 {len(paths)} 个单元格），按 0 读取。",
+                _BLANK_HINT,
+            )
+        )
+        folded |= paths
+    for r in rows:
+        left = [c for c in parts if f"requests.{r.key}.{c.key}" in blank - folded]
+        if len(left) == len(parts):
+            findings.append(
+                finding(
+                    report,
+                    "R0-3",
+                    "warning",
+                    f"requests.{r.key}.{parts[0].key}",
+                    f"{table}{fmt.request_row_label(r.key)}行 {len(parts)} 栏全部空白，按 0 读取。",
+                    _BLANK_HINT,
+                )
+            )
+            folded |= {f"requests.{r.key}.{c.key}" for c in left}
+    return findings, folded
 
 
 # --- R0-2 ---------------------------------------------------------------------------------
