@@ -289,3 +289,15 @@ def test_pdf_fully_ruled_table_reads_from_its_cells(tmp_path: Path) -> None:
     docs = report.proactive.normative_documents
     assert (docs.issued, docs.repealed, docs.in_force) == (2, 0, 5)
     assert deviations(report, "FD-12") == []
+
+
+# --- sections that are not the format's six (issue 15 §3) ------------------------------------------
+
+
+def test_a_sub_heading_worded_like_section_two_stays_inside_section_one() -> None:
+    text = report_text().replace("（一）主动公开情况", "（一）主动公开政府信息情况", 1)
+    assert "（一）主动公开政府信息情况" in text
+    report = read_text(text)
+    assert not deviations(report, "FD-2") and not deviations(report, "FD-1")
+    assert report.overview.proactive.startswith("白沙镇通过政府网站发布信息40条")
+    assert report.proactive.normative_documents.issued == read_text(report_text()).proactive.normative_documents.issued

@@ -44,6 +44,7 @@ _KNOWN_HEADING_VARIANTS = {
 }
 _HEADING_START = re.compile(r"^(?:第([一二三四五六])部分[、.．:：,，]?|([一二三四五六])[、.．:：,，])(.*)$")
 _MAX_HEADING = 32
+_SUBHEADING_START = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]")
 
 _META = re.compile(
     r"^(?:索引号|发布日期|发布时间|发布机构|发文机关|信息来源|来源|时间|日期|浏览次数|访问次数|阅读次数|点击数|点击收听|"
@@ -161,6 +162,8 @@ def heading_index(text: str) -> tuple[int, bool] | None:
     folded = fold(text)
     m = _HEADING_START.match(folded)
     if m is None:
+        if _SUBHEADING_START.match(folded):
+            return None  # （一）… is the outline's second level: a part of a section, never one
         rest = core_label(folded)
         for i, heading in enumerate(fmt.SECTION_HEADINGS):
             if rest == core_label(heading) and len(rest) <= _MAX_HEADING:
