@@ -4,6 +4,7 @@ workbooks, side by side on SQLite and PostgreSQL, with one and with two worker p
     python benchmarks/bench_serve.py                       # 60 s per setup, SQLite (+ PostgreSQL if a URL is known)
     python benchmarks/bench_serve.py --seconds 20 --db postgresql+psycopg://user@127.0.0.1:5432/postgres
     python benchmarks/bench_serve.py --only sqlite-1
+    python benchmarks/bench_serve.py --editor --seconds 30   # 在线填写: live checks and saves
 
 Each setup runs twice: flat out (each client sends its next upload as soon as the last is
 answered: the saturated throughput, where latency is simply 20 / throughput) and paced (the 20
@@ -17,6 +18,13 @@ findings page. Printed per setup: uploads/s, p50/p95/max latency, failures, and 
 memory of the server's process tree (sampled every 50 ms from /proc). Goal on 2 cores:
 p95 < 500 ms and >= 20 uploads/s.
 
+With --editor, the 在线填写 load instead: the same 20 clients as clerks typing in the online
+editor, each sending one live check a second (POST /b/{id}/edit/check, the library's checks on
+the whole form, answered as JSON) and saving a version every 5 s (POST /b/{id}/edit with
+action=save, one figure and one narrative paragraph different each time). Printed: p50/p95/max
+of the check and of the save (the POST to its 303), failures. Goal: p95 < 100 ms for a check,
+< 300 ms for a save, on SQLite and PostgreSQL (one worker: ``gongkai serve``).
+
 The clients run in this process (threads), so on a small machine they share its cores with the
 server: the figures are for the whole box, as a county's one small server would be.
 One worker is ``gongkai serve`` itself; two workers is Uvicorn ``--workers 2`` over the same app
@@ -27,7 +35,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import html
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -192,6 +202,102 @@ def run(kind: str, workers: int, seconds: float, pg_base: str | None, pace: floa
     }
 
 
+def editor_form(page: str) -> dict[str, str]:
+    """Every field of the editor page as a browser posts it (inputs, text areas, base, CSRF)."""
+    values = {m.group(1): html.unescape(m.group(2)) for m in re.finditer(r'<input (?:type="hidden" )?name="([^"]+)" value="([^"]*)"', page)}
+    values |= {m.group(1): html.unescape(m.group(2)) for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S)}
+    return values
+
+
+def _p(ordered: list[float], q: float) -> float:
+    return ordered[int(q * (len(ordered) - 1))] * 1000 if ordered else float("nan")
+
+
+def run_editor(kind: str, seconds: float, pg_base: str | None) -> dict[str, float]:
+    """20 clerks in the online editor: a live check per client per second, a save every 5 s."""
+    folder = Path(tempfile.mkdtemp(prefix=f"gongkai-bench-editor-{kind}-"))
+    try:
+        with setup(kind, folder, pg_base) as (db, url):
+            filers = seed_round(url, folder, CLIENTS)
+            server = LiveServer(folder / "data", db)
+            server.start()
+            try:
+                clients = [Client(server.url, f.username, f.password) for f in filers]
+                checks: list[float] = []
+                saves: list[float] = []
+                failures: list[str] = []
+                lock = threading.Lock()
+                stop = threading.Event()
+                forms = []
+                for f, c in zip(filers, clients, strict=True):
+                    page = c.http.get(f"/b/{f.body_id}/edit")
+                    forms.append(editor_form(page.text))
+                    c.http.post(f"/b/{f.body_id}/edit/check", data=forms[-1])  # warm up
+
+                def loop(index: int) -> None:
+                    f, c, form = filers[index], clients[index], dict(forms[index])
+                    due = time.perf_counter() + index / CLIENTS  # staggered over the first second
+                    tick = 0
+                    while not stop.wait(max(0.0, due - time.perf_counter())):
+                        due += 1.0
+                        tick += 1
+                        form["requests.new.natural_person"] = str(tick % 7)
+                        form["requests.granted.natural_person"] = str(tick % 5)
+                        form["overview.management"] = f"{f.short_name}落实信息发布审核制度。第{tick}次修改。"
+                        start = time.perf_counter()
+                        r = c.http.post(f"/b/{f.body_id}/edit/check", data=form)
+                        took = time.perf_counter() - start
+                        ok = r.status_code == 200 and "findings" in r.json()
+                        with lock:
+                            (checks.append(took) if ok else failures.append(f"check {r.status_code} {r.text[:120]}"))
+                        if tick % 5:
+                            continue
+                        start = time.perf_counter()
+                        r = c.http.post(f"/b/{f.body_id}/edit", data={**form, "action": "save"})
+                        took = time.perf_counter() - start
+                        ok = version_of(r) is not None
+                        if ok:
+                            form["base"] = str(int(form["base"]) + 1)  # only this client writes this body
+                        with lock:
+                            (saves.append(took) if ok else failures.append(f"save {r.status_code} {r.text[:120]}"))
+
+                with PeakRss(server.process.pid) as rss:  # type: ignore[union-attr]
+                    threads = [threading.Thread(target=loop, args=(i,)) for i in range(CLIENTS)]
+                    for t in threads:
+                        t.start()
+                    time.sleep(seconds)
+                    stop.set()
+                    for t in threads:
+                        t.join()
+                for c in clients:
+                    c.close()
+            finally:
+                server.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    checks.sort()
+    saves.sort()
+    return {
+        "checks": len(checks), "check_p50": _p(checks, 0.5), "check_p95": _p(checks, 0.95), "check_max": _p(checks, 1.0),
+        "saves": len(saves), "save_p50": _p(saves, 0.5), "save_p95": _p(saves, 0.95), "save_max": _p(saves, 1.0),
+        "failures": len(failures), "rss": rss.peak / 1048576,
+    }
+
+
+def main_editor(args: argparse.Namespace) -> None:
+    kinds = ["sqlite"] + (["postgresql"] if args.db else [])
+    print(f"{CLIENTS} clerks in the online editor (a check each per second, a save each every 5 s), {args.seconds:g} s per setup, "
+          f"{os.cpu_count()} CPUs; goal p95 < 100 ms (check), < 300 ms (save)")
+    print(f"{'setup':<12}{'checks':>8}{'p50':>7}{'p95':>7}{'max':>7}{'saves':>8}{'p50':>7}{'p95':>7}{'max':>7}{'failed':>8}{'peak RSS MB':>13}")
+    for kind in kinds:
+        if args.only and f"{kind}-1" not in args.only:
+            continue
+        r = run_editor(kind, args.seconds, args.db)
+        print(f"{kind:<12}{r['checks']:>8.0f}{r['check_p50']:>7.0f}{r['check_p95']:>7.0f}{r['check_max']:>7.0f}"
+              f"{r['saves']:>8.0f}{r['save_p50']:>7.0f}{r['save_p95']:>7.0f}{r['save_max']:>7.0f}{r['failures']:>8.0f}{r['rss']:>13.0f}",
+              flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60, help="measured time per setup (default 60)")
@@ -200,7 +306,12 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], help="run only these setups, e.g. sqlite-1, postgresql-2")
     parser.add_argument("--pace", type=float, default=20,
                         help="second pass per setup with the clients paced to this many uploads/s in all (0: skip)")
+    parser.add_argument("--editor", action="store_true",
+                        help="the online editor's load instead: live checks and version saves (times in ms)")
     args = parser.parse_args()
+    if args.editor:
+        main_editor(args)
+        return
     setups = [("sqlite", 1), ("sqlite", 2)] + ([("postgresql", 1), ("postgresql", 2)] if args.db else [])
     if args.only:
         setups = [s for s in setups if f"{s[0]}-{s[1]}" in args.only]
