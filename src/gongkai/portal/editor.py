@@ -103,10 +103,9 @@ def save(db: Session, actor: Actor, body_id: int, values: Mapping[str, str], bas
     if actor.is_admin:
         raise PortalError("县政务公开办只能查看在线填报的内容，不能代为填写。", 403)
     row = body_for(db, actor, body_id)
-    latest = latest_version(db, row.id)
-    if (latest.number if latest else 0) != base:
+    if (number := _saved_since(db, row, base)) is not None:
         raise PortalError(
-            f"保存未成功：你开始编辑后，本单位又保存了第 {latest.number if latest else 0} 版（可能在另一个窗口或由同事保存）。"
+            f"保存未成功：你开始编辑后，本单位又保存了第 {number} 版（可能在另一个窗口或由同事保存）。"
             "你填写的内容仍在下面，没有丢失；请先打开最新版本核对，再决定是否保存。",
             409,
         )
@@ -117,6 +116,14 @@ def save(db: Session, actor: Actor, body_id: int, values: Mapping[str, str], bas
     db.query(DraftRow).filter(DraftRow.body_id == row.id).delete()  # the version holds it now
     db.commit()
     return version
+
+
+def _saved_since(db: Session, row: BodyRow, base: int) -> int | None:
+    """The latest version's number when a version was stored after ``base`` (0: none yet),
+    else None: what makes a save or a draft from an older page stale."""
+    latest = latest_version(db, row.id)
+    number = latest.number if latest else 0
+    return number if number != base else None
 
 
 def editable_body(db: Session, actor: Actor, body_id: int) -> BodyRow:
@@ -140,10 +147,9 @@ def save_draft(db: Session, actor: Actor, body_id: int, values: Mapping[str, str
     """The body's one draft overwritten with ``values`` (the form's fields only). Refused (409)
     when a version was stored after ``base``: that draft would start from an old version."""
     row = editable_body(db, actor, body_id)
-    latest = latest_version(db, row.id)
-    if (latest.number if latest else 0) != base:
+    if (number := _saved_since(db, row, base)) is not None:
         raise PortalError(
-            f"草稿未保存：本单位已保存第 {latest.number if latest else 0} 版（可能在另一个窗口或由同事保存）。"
+            f"草稿未保存：本单位已保存第 {number} 版（可能在另一个窗口或由同事保存）。"
             "本页填写的内容仍在，请复制留存后打开最新版本。",
             409,
         )
