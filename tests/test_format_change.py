@@ -68,26 +68,37 @@ print(json.dumps(result, ensure_ascii=False))
 """
 
 
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    copy = tmp_path_factory.mktemp("format-change")
-    for name in ("src", "templates", "samples", "benchmarks", "tests"):
-        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "tmp"))
-    shutil.copy2(ROOT / "README.md", copy / "README.md")
-    fmt_py = copy / "src" / "gongkai" / "format.py"
-    text = fmt_py.read_text(encoding="utf-8")
-    anchor = next(a for a in ('    RequestRow("other_no_correction"', '    RequestRow(\n        "other_no_correction"') if a in text)
-    fmt_py.write_text(text.replace(anchor, NEW_LINE + anchor, 1), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(copy / "src")}
+
+def _copy_source(dest: Path, *names: str) -> None:
+    """What regenerate reads and writes, copied to ``dest`` (the README's rule tables too)."""
+    for name in names:
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "tmp"))
+    shutil.copy2(ROOT / "README.md", dest / "README.md")
+
+
+def _run_in(tree: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Python run against ``tree``'s own source; it must succeed."""
     run = subprocess.run(
-        [sys.executable, "-m", "gongkai.regenerate", "--no-pictures"],
-        cwd=copy,
-        env=env,
+        [sys.executable, *args],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree / "src")},
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    return run
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("format-change")
+    _copy_source(copy, "src", "templates", "samples", "benchmarks", "tests")
+    fmt_py = copy / "src" / "gongkai" / "format.py"
+    text = fmt_py.read_text(encoding="utf-8")
+    anchor = next(a for a in ('    RequestRow("other_no_correction"', '    RequestRow(\n        "other_no_correction"') if a in text)
+    fmt_py.write_text(text.replace(anchor, NEW_LINE + anchor, 1), encoding="utf-8")
+    _run_in(copy, "-m", "gongkai.regenerate", "--no-pictures")
     return copy
 
 
@@ -98,15 +109,7 @@ def probe(scratch: Path) -> dict:
     # A JSON export written before the change, by today's code.
     old_json = out / "old.json"
     old_json.write_text(report_to_json(read_workbook(ROOT / "samples" / "dayu-2025.xlsx")), encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-c", PROBE, str(ROOT / "samples" / "dayu-2025.xlsx"), str(out), NEW_KEY, str(old_json)],
-        cwd=scratch,
-        env={**os.environ, "PYTHONPATH": str(scratch / "src")},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    run = _run_in(scratch, "-c", PROBE, str(ROOT / "samples" / "dayu-2025.xlsx"), str(out), NEW_KEY, str(old_json))
     return json.loads(run.stdout)
 
 
@@ -139,19 +142,9 @@ def test_the_new_row_is_in_the_workbook_schema_report_and_page(probe: dict) -> N
 
 
 def test_regenerating_without_a_format_change_changes_nothing(tmp_path: Path) -> None:
-    for name in ("src", "templates", "samples", "benchmarks"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "README.md", tmp_path / "README.md")
+    _copy_source(tmp_path, "src", "templates", "samples", "benchmarks")
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
-    run = subprocess.run(
-        [sys.executable, "-m", "gongkai.regenerate", "--no-pictures"],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(tmp_path / "src")},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    run = _run_in(tmp_path, "-m", "gongkai.regenerate", "--no-pictures")
     after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert [p for p in before if after.get(p) != before[p]] == []
     assert "生成的文件内容均未变化" in run.stdout
