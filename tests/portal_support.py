@@ -100,6 +100,11 @@ class World:
 
 @pytest.fixture
 def world(portal, clock) -> World:  # type: ignore[no-untyped-def]
+    return make_world(portal, clock)
+
+
+def make_world(portal, clock) -> World:  # type: ignore[no-untyped-def]
+    """The sample county's round with accounts issued, in ``portal``."""
     with portal.session() as db:
         accounts.create_admin(db, "county", ADMIN_PASSWORD, clock)
         admin = actors.system_actor(db, clock=clock)

@@ -62,7 +62,7 @@ def test_a_draft_is_saved_restored_overwritten_and_gone_once_a_version_is_saved(
     assert draft.base == 0 and json.loads(draft.values_json)["requests.new.natural_person"] == "4"
 
     page = east.get(f"/b/{body}/edit")
-    assert "已恢复 17:05 自动保存的草稿" in page.text
+    assert "已恢复 2026-01-10 17:05 北京时间 自动保存的草稿" in page.text
     values = _form(page.text)
     assert values["overview.management"] == "改过的草稿。\n第二段。" and values["requests.new.natural_person"] == "4"
     assert 'data-path="requests.new.total" class="num">4<' in page.text  # the total computed from the draft

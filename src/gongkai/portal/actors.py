@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import security
+from . import localtime, security
 from .db import User
 from .errors import NotFound, PortalError
 
@@ -19,6 +19,7 @@ class Actor:
     user: User | None
     address: str = ""
     clock: Callable[[], dt.datetime] = security.utcnow
+    zone: str = localtime.DEFAULT_ZONE  # how times are shown to this person (北京时间 by default)
 
     @property
     def is_admin(self) -> bool:
@@ -26,6 +27,14 @@ class Actor:
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    def today(self) -> dt.date:
+        """The local calendar day now (a default 签发日期, a demo deadline)."""
+        return localtime.today(self.clock(), self.zone)
+
+    def when(self, at: dt.datetime | None) -> str:
+        """A stored time as this person reads it, full date and zone: ``2026-12-03 16:05 北京时间``."""
+        return localtime.when(at, self.zone, label=True)
 
 
 def system_actor(db: Session, username: str | None = None, clock: Callable[[], dt.datetime] = security.utcnow) -> Actor:

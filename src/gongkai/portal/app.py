@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from jinja2 import pass_context
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -46,6 +47,7 @@ from . import (
     editor,
     exports,
     limits,
+    localtime,
     queries,
     roster,
     security,
@@ -79,6 +81,7 @@ class Settings:
     clock: Callable[[], dt.datetime] = security.utcnow
     body_quota: int = limits.DEFAULT_BODY_QUOTA  # all files one body may store
     body_timeout: float = 30.0  # seconds a request body may pause between two chunks
+    zone: str = localtime.DEFAULT_ZONE  # the zone times are shown in (北京时间)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -140,7 +143,7 @@ class Ctx:
     def render(self, name: str, status: int = 200, **values: Any) -> Response:
         values.setdefault("message", "")
         response = templates.TemplateResponse(
-            self.request, name, {"user": self.user, "csrf": self.csrf, "fmt": fmt, **values}, status_code=status
+            self.request, name, {"user": self.user, "csrf": self.csrf, "fmt": fmt, "zone": self.actor.zone, **values}, status_code=status
         )
         if self.session is None and not self.request.cookies.get(csrf_cookie(self.request)):
             _set_cookie(self.request, response, csrf_cookie(self.request), self.csrf)
@@ -186,7 +189,7 @@ def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None,
         found = security.load_session(db, request.cookies.get(session_cookie(request)), clock())
         session, user = found if found else (None, None)
         csrf = session.csrf if session else (request.cookies.get(csrf_cookie(request)) or secrets.token_urlsafe(32))
-        ctx = Ctx(request, db, portal, Actor(user, address(request), clock), session, form, csrf)
+        ctx = Ctx(request, db, portal, Actor(user, address(request), clock, portal.settings.zone), session, form, csrf)
         if request.method == "POST":
             if not _same_origin(request):
                 return PlainTextResponse("请求来自其他网站，已拒绝。请在本系统的页面上操作。", status_code=403)
@@ -402,7 +405,7 @@ def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: st
         seen=seen,
         locked=workflow.is_locked(body.state) or body.removed_at is not None,
         allowed={a.value for a in workflow.allowed(body.state)},
-        today=ctx.actor.now().date().isoformat(),
+        today=ctx.actor.today().isoformat(),
         message=message,
         max_upload_mb=ctx.portal.settings.max_upload // 1048576,
     )
@@ -462,7 +465,7 @@ def _editor_view(ctx: Ctx, body_id: int, draft: editor.Draft, values: dict[str, 
         body=body,
         rnd=queries.round_of(ctx.db, body),
         draft=draft,
-        restored=beijing(draft.restored_at).strftime("%H:%M") if draft.restored_at else "",
+        restored=ctx.actor.when(draft.restored_at) if draft.restored_at else "",
         values=values,
         last_year=editor.last_year_texts(ctx.db, body),
         defaults=views.default_texts(draft.report),
@@ -507,13 +510,6 @@ def _posted_form(ctx: Ctx) -> tuple[dict[str, str], int]:
     return posted, base
 
 
-BEIJING = dt.timedelta(hours=8)  # the portal stores naive UTC; China keeps one zone, no DST
-
-
-def beijing(at: dt.datetime) -> dt.datetime:
-    return at + BEIJING
-
-
 def _json_refusal(exc: PortalError) -> Response:
     return JSONResponse({"error": str(exc)}, status_code=exc.status)
 
@@ -527,8 +523,8 @@ def editor_draft(ctx: Ctx) -> Response:
     except PortalError as exc:
         ctx.db.rollback()
         return _json_refusal(exc)
-    at = beijing(saved.updated_at)
-    return JSONResponse({"saved_at": at.strftime("%Y-%m-%d %H:%M 北京时间"), "time": at.strftime("%H:%M")})
+    at = localtime.local(saved.updated_at, ctx.actor.zone)
+    return JSONResponse({"saved_at": ctx.actor.when(saved.updated_at), "time": at.strftime("%H:%M")})
 
 
 @handler()
@@ -653,7 +649,7 @@ SORTS: dict[str, Callable[[dashboard.DashboardRow], Any]] = {
 @handler(admin=True)
 def round_page(ctx: Ctx) -> Response:
     rnd = queries.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
-    rows = dashboard.dashboard(ctx.db, rnd, ctx.actor.now())
+    rows = dashboard.dashboard(ctx.db, rnd, ctx.actor.now(), ctx.actor.zone)
     counts = {key: sum(r.status == key for r in rows) for key in dashboard.STATUS_NAMES}
     q = ctx.request.query_params
     status, sort = q.get("status", ""), q.get("sort", "name")
@@ -917,6 +913,21 @@ ROUTES = [
 
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.autoescape = True
+
+
+@pass_context
+def _when(context: Any, at: dt.datetime | None, seconds: bool = False) -> str:
+    """A stored time in the page's zone, full date: ``2026-12-03 16:05``."""
+    return localtime.when(at, context.get("zone", localtime.DEFAULT_ZONE), seconds=seconds)
+
+
+@pass_context
+def _day(context: Any, at: dt.datetime | None) -> str:
+    return localtime.day(at, context.get("zone", localtime.DEFAULT_ZONE))
+
+
+templates.env.filters.update(when=_when, day=_day)
+templates.env.globals["zone_label"] = localtime.zone_label
 
 
 def create_app(settings: Settings | str) -> Starlette:

@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--create-admin", help="创建管理员账号（从标准输入读取密码）后退出。"),
         ] = None,
         max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="上传文件大小上限（MB）。")] = 20,
+        timezone: Annotated[str, typer.Option("--timezone", help="页面和文件中显示时间所用的时区，默认北京时间（Asia/Shanghai）。")] = "Asia/Shanghai",
     ) -> None:
         """县级填报系统：各单位在浏览器中填报、提交，县政务公开办审核、汇总。
 
@@ -42,4 +43,11 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(1) from exc
             typer.echo(f"已创建管理员 {create_admin}。")
             return
-        serve(data, db=db, host=host, port=port, demo=demo, max_upload=max_upload_mb * 1024 * 1024)
+        from .localtime import zone
+
+        try:
+            zone(timezone)
+        except ValueError as exc:
+            typer.echo(f"未启动：{exc}", err=True)
+            raise typer.Exit(2) from exc
+        serve(data, db=db, host=host, port=port, demo=demo, max_upload=max_upload_mb * 1024 * 1024, zone=timezone)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from .db import BodyRow, Round, Version
+from .localtime import DEFAULT_ZONE, end_of_day
 from .queries import bodies, latest_version
 from .workflow import BodyState, is_locked
 
@@ -47,9 +48,10 @@ def body_status(body: BodyRow, latest: Version | None) -> str:
     return "has_errors" if latest.errors else "ready"
 
 
-def dashboard(db: Session, rnd: Round, now: dt.datetime) -> list[DashboardRow]:
+def dashboard(db: Session, rnd: Round, now: dt.datetime, zone: str = DEFAULT_ZONE) -> list[DashboardRow]:
+    """Each body's row; ``now`` is stored (UTC) time, the deadline a local day of ``zone``."""
     rows = []
-    due = dt.datetime.combine(rnd.deadline, dt.time.max) if rnd.deadline else None
+    due = end_of_day(rnd.deadline, zone) if rnd.deadline else None
     for body in bodies(db, rnd.id):
         latest = latest_version(db, body.id)
         status = body_status(body, latest)

@@ -20,6 +20,7 @@ from .auditlog import audit
 from .dashboard import dashboard
 from .errors import PortalError
 from .figures import figure_values
+from .localtime import when, zone_label
 from .queries import account_of, best_version, blob_data, bodies, get_round, latest_submission
 from .roster import body_model
 from .workbooks import workbook_bytes
@@ -32,14 +33,14 @@ def chase_workbook(db: Session, actor: Actor, round_id: int) -> tuple[str, bytes
     wb = Workbook()
     ws = wb.active
     ws.title = "催报名单"
-    append_row(ws, ["机关全称", "简称", "状态", "错误", "警告", "最后上传", "截止日期", "用户名"])
-    for r in dashboard(db, rnd, actor.now()):
+    append_row(ws, ["机关全称", "简称", "状态", "错误", "警告", f"最后上传（{zone_label(actor.zone)}）", "截止日期", "用户名"])
+    for r in dashboard(db, rnd, actor.now(), actor.zone):
         if is_locked(r.body.state):
             continue
         user = account_of(db, r.body.id)
         append_row(ws, [
             r.body.name, r.body.short_name, r.status_label, r.errors if r.errors is not None else "",
-            r.warnings if r.warnings is not None else "", f"{r.last_upload:%Y-%m-%d %H:%M}" if r.last_upload else "",
+            r.warnings if r.warnings is not None else "", when(r.last_upload, actor.zone) if r.last_upload else "",
             f"{rnd.deadline}" if rnd.deadline else "", user.username if user else "",
         ])
     for col, width in zip("ABCDEFGH", (36, 14, 10, 8, 8, 18, 12, 14), strict=True):

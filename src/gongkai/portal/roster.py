@@ -93,7 +93,7 @@ def close_round(db: Session, actor: Actor, round_id: int) -> Round:
     county."""
     rnd = get_round(db, actor, round_id)
     if rnd.closed_at is not None:
-        raise PortalError(f"{rnd.title}已于 {rnd.closed_at:%Y-%m-%d} 关闭。", 409)
+        raise PortalError(f"{rnd.title}已于 {actor.when(rnd.closed_at)} 关闭。", 409)
     rnd.closed_at = actor.now()
     body_ids = select(BodyRow.id).where(BodyRow.round_id == rnd.id)
     users = list(db.scalars(select(User).where(User.body_id.in_(body_ids))))

@@ -12,7 +12,7 @@ from ..formdata import form_values
 from ..model import Body
 from ..reading import read_report
 from ..workbook import write_workbook
-from . import accounts, editor, limits, queries, roster, security, uploads, workbooks, workflow
+from . import accounts, editor, limits, localtime, queries, roster, security, uploads, workbooks, workflow
 from .actors import Actor
 from .app import Portal, Settings, create_app
 from .db import User
@@ -69,7 +69,7 @@ def seed_demo(portal: Portal) -> list[DemoLogin]:
                 _file_and_submit(db, admin, body.id, file.name, file.read_bytes())
                 workflow.accept(db, admin, body.id)
         roster.close_round(db, admin, last.id)  # last year's work is done: its accounts are stopped
-        deadline = admin.now().date() + dt.timedelta(days=DEMO_DAYS_LEFT)
+        deadline = admin.today() + dt.timedelta(days=DEMO_DAYS_LEFT)
         rnd = roster.create_round(
             db, admin, year=2025, orgs=orgs, deadline=deadline, previous_round_id=last.id,
             title="2025年度政府信息公开工作年度报告",
@@ -119,7 +119,7 @@ def _file_and_submit(db, admin: Actor, body_id: int, filename: str, data: bytes)
     version = uploads.upload_version(db, filer, body_id, filename, data)
     findings = queries.findings_of(version)
     explanations = {i: "已核实，数字无误。" for i, f in enumerate(findings) if f.severity == "warning"}
-    workflow.submit(db, filer, body_id, version_id=version.id, leader="张主任", signed_on=admin.now().date(), explanations=explanations)
+    workflow.submit(db, filer, body_id, version_id=version.id, leader="张主任", signed_on=admin.today(), explanations=explanations)
 
 
 def _with_error(file: Path) -> bytes:
@@ -139,12 +139,15 @@ def serve(
     port: int = 8000,
     demo: bool = False,
     max_upload: int = limits.DEFAULT_MAX_UPLOAD,
+    zone: str = localtime.DEFAULT_ZONE,
     echo: bool = True,
 ) -> None:
-    """Upgrade the schema, optionally seed the demo (printing its logins), and serve."""
+    """Upgrade the schema, optionally seed the demo (printing its logins), and serve.
+    ``zone`` is the time zone pages show (北京时间 by default)."""
     import uvicorn
 
-    settings = Settings(database_url(data, db), max_upload=max_upload)
+    localtime.zone(zone)  # an unknown zone is refused before the portal starts
+    settings = Settings(database_url(data, db), max_upload=max_upload, zone=zone)
     app = create_app(settings)
     if demo:
         logins = seed_demo(app.state.portal)

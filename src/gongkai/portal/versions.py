@@ -82,7 +82,7 @@ def stamped_file(db: Session, actor: Actor, body_id: int, submission_id: int) ->
     sub = db.get(Submission, submission_id)
     if sub is None or sub.body_id != row.id or sub.stamped_blob_id is None:
         raise NotFound()
-    audit(db, actor, "download", f"盖章件（提交 {sub.submitted_at:%Y-%m-%d %H:%M}）", row.id)
+    audit(db, actor, "download", f"盖章件（提交 {actor.when(sub.submitted_at)}）", row.id)
     db.commit()
     return f"{safe_filename(row.name)}{round_of(db, row).year}年度报告盖章件.pdf", blob_data(db, sub.stamped_blob_id)
 
