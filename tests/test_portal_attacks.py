@@ -122,7 +122,7 @@ def test_the_body_kept_with_a_version_is_the_portals(app, world, portal) -> None
     assert _submit(east, portal, world.bodies["东山镇"], east_vid).status_code == 303
     county = admin_client(app)
     for b in (body, world.bodies["东山镇"]):
-        assert post(county, f"/b/{b}", f"/county/bodies/{b}/accept").status_code == 303
+        assert post(county, f"/b/{b}", f"/county/bodies/{b}/accept", {"confirm": "1"}).status_code == 303
     z = zipfile.ZipFile(io.BytesIO(county.get(f"/county/rounds/{world.round_id}/download.zip").content))
     reports = sorted(n for n in z.namelist() if n.endswith(".docx"))
     assert reports == ["东山镇人民政府2025年政府信息公开工作年度报告.docx", "北山镇人民政府2025年政府信息公开工作年度报告.docx"]

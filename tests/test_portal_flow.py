@@ -92,7 +92,7 @@ def test_body_files_county_returns_and_accepts(app, world, tmp_path, portal) -> 
     version_id = int(r.headers["location"].split("/v/")[1].split("#")[0])
     data["version_id"] = str(version_id)
     assert post(filer, f"/b/{body}", f"/b/{body}/submit", data).status_code == 303
-    assert post(county, f"/b/{body}", f"/county/bodies/{body}/accept").status_code == 303
+    assert post(county, f"/b/{body}", f"/county/bodies/{body}/accept", {"confirm": "1"}).status_code == 303
     assert "已通过" in filer.get(f"/b/{body}").text
     z = county.get(f"/county/rounds/{world.round_id}/download.zip")
     assert z.status_code == 200 and z.headers["x-content-type-options"] == "nosniff"

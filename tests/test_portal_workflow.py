@@ -70,7 +70,7 @@ def test_reopen_gives_an_accepted_body_back_to_its_clerk(app, world, portal) -> 
     assert _state(portal, body) == "accepted"
 
     r = post(county, f"/b/{body}", f"/county/bodies/{body}/reopen", {"reason": "第三部分数字需更正"})
-    assert r.status_code == 303 and r.headers["location"] == f"/b/{body}"
+    assert r.status_code == 303 and r.headers["location"] == f"/b/{body}?done=reopen"
     assert _state(portal, body) == "returned"
     page = own.get(f"/b/{body}")
     assert 'id="return-reason"' in page.text and "第三部分数字需更正" in page.text

@@ -22,7 +22,7 @@ from .model import Report, get_path
 from .textutil import clean_text, normalise_number_text
 from .workbook import layout as L
 
-_CHANNEL_GROUPS = ("channels.website_breakdown.", "channels.new_media.")
+CHANNEL_PREFIXES = ("channels.website_breakdown.", "channels.new_media.")  # rows that drop out when empty
 NUMBER_KINDS = ("int", "decimal")
 
 
@@ -76,7 +76,7 @@ def read_form(values: Mapping[str, str], base: Report) -> Report:
             continue
         raw = values[spec.path]
         text = clean_text(raw) if spec.kind == "longtext" else clean_text(raw).strip()
-        if spec.path.startswith(_CHANNEL_GROUPS):
+        if spec.path.startswith(CHANNEL_PREFIXES):
             _, group, index, field = spec.path.split(".")
             rows.setdefault(group, {}).setdefault(int(index), {})[field] = text
             continue

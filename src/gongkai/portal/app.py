@@ -36,6 +36,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import format as fmt
+from ..checks.labels import NARRATIVE_FIELDS
 from ..context import build_context
 from ..errors import GongkaiError
 from ..findings import SEVERITY_LABELS
@@ -48,6 +49,7 @@ from . import (
     exports,
     limits,
     localtime,
+    pointing,
     queries,
     roster,
     security,
@@ -365,7 +367,7 @@ def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: st
         version = all_versions[0] if all_versions else None
     else:
         version = queries.version_for(ctx.db, ctx.actor, body.id, version_id)[1]
-    findings, tables, narrative, changed, seen = [], [], [], [], None
+    findings, tables, narrative, changed, seen, before = [], [], [], [], None, {}
     if version is not None:
         findings = queries.findings_of(version)
         report = queries.report_of(version)
@@ -374,6 +376,7 @@ def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: st
         narrative = views.narrative_parts(report, findings, context)
         if ctx.actor.is_admin:
             seen, changed = versions.figures_changed(ctx.db, body, version)
+            before = versions.figures_before(ctx.db, body, version)[1]
     marked: dict[str, int] = {}
     for i, f in enumerate(findings):
         if f.path:
@@ -396,7 +399,9 @@ def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: st
         tables=tables,
         narrative=narrative,
         review=returned,
-        review_cells=json.loads(returned.cells_json) if returned else [],
+        **_review_marks(returned),
+        changed_paths=before,
+        narrative_targets=[(p, label) for p, label in NARRATIVE_FIELDS.items()],
         reviews=queries.reviews(ctx.db, body.id),
         submissions=submissions,
         explanations={s.id: json.loads(s.explanations_json) for s in submissions},
@@ -414,9 +419,25 @@ def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: st
     return response
 
 
+def _review_marks(review: Any) -> dict[str, Any]:
+    """The cells and parts the county's last 退回 pointed at, and the reason shown on each."""
+    cells = json.loads(review.cells_json) if review is not None and review.action != "accept" else []
+    return {"review_cells": cells, "review_notes": dict.fromkeys(cells, review.reason if review else "")}
+
+
+# What the page says after an action redirected to it (``?done=``): fixed words, never the query's text.
+DONE_MESSAGES = {
+    "return": "已退回。单位会看到退回原因，指出的单元格和部分在它的表格中标出。",
+    "accept": "已通过审核，报告将进入一键下载。",
+    "reopen": "已重新打开，单位可以修改后再提交。",
+    "submit": "已提交给县政务公开办，等待审核。",
+}
+
+
 @handler()
 def body_page(ctx: Ctx) -> Response:
-    return body_view(ctx, _int(ctx.request.path_params["body_id"]))
+    done = DONE_MESSAGES.get(ctx.request.query_params.get("done", ""), "")
+    return body_view(ctx, _int(ctx.request.path_params["body_id"]), message=done)
 
 
 @handler()
@@ -449,7 +470,10 @@ def upload(ctx: Ctx) -> Response:
     return ctx.redirect(f"/b/{body_id}/v/{version.id}#findings")
 
 
-def _editor_view(ctx: Ctx, body_id: int, draft: editor.Draft, values: dict[str, str], *, message: str = "", status: int = 200, checked: bool = False) -> Response:
+def _editor_view(
+    ctx: Ctx, body_id: int, draft: editor.Draft, values: dict[str, str], *, message: str = "", status: int = 200,
+    checked: bool = False, wanted: dict[str, int] | None = None,
+) -> Response:
     body = queries.body_for(ctx.db, ctx.actor, body_id)
     marked: dict[str, str] = {}
     for f in draft.findings:
@@ -458,7 +482,13 @@ def _editor_view(ctx: Ctx, body_id: int, draft: editor.Draft, values: dict[str, 
     for p in draft.problems:
         marked[p.path] = "error"
     readonly = ctx.actor.is_admin or workflow.is_locked(body.state) or body.removed_at is not None
-    return ctx.render(
+    latest = queries.latest_version(ctx.db, body.id)
+    seen, before = (None, {})
+    if ctx.actor.is_admin and latest is not None and draft.opened is None:
+        seen, before = versions.figures_before(ctx.db, body, latest)
+    returned = queries.latest_review(ctx.db, body.id)
+    allowed = {a.value for a in workflow.allowed(body.state)} if ctx.actor.is_admin else set()
+    response = ctx.render(
         "edit.html",
         status,
         title=f"{body.name} 在线填写",
@@ -471,24 +501,38 @@ def _editor_view(ctx: Ctx, body_id: int, draft: editor.Draft, values: dict[str, 
         defaults=views.default_texts(draft.report),
         labels={s.path: s.label for s in form_fields()},
         editable=editor.editable_paths(),
-        sections=views.editor_sections(draft.report),
+        sections=views.editor_sections(draft.report, values, wanted),
         marked=marked,
         severity=SEVERITY_LABELS,
         readonly=readonly,
         checked=checked,
         message=message,
+        review=returned,
+        **_review_marks(returned),
+        seen=seen,
+        changed_paths=before,
+        allowed=allowed,
+        latest=latest,
+        pick="return" in allowed,
+        narrative_targets=list(NARRATIVE_FIELDS.items()),
     )
+    if ctx.actor.is_admin and latest is not None and draft.opened is None:
+        versions.mark_seen(ctx.db, body, latest)  # the county has now seen the latest figures
+    return response
 
 
 @handler()
 def editor_page(ctx: Ctx) -> Response:
-    """在线填写: GET shows the editor; POST 核对 checks the form, POST 保存 stores a version."""
+    """在线填写: GET shows the editor (``?v=`` opens one version); POST 核对 checks the form,
+    保存 stores a version, 添加一行/删除 change the channel rows (the form without script)."""
     body_id = _int(ctx.request.path_params["body_id"])
     if ctx.request.method == "GET":
-        draft = editor.start(ctx.db, ctx.actor, body_id)
+        wanted = ctx.request.query_params.get("v")
+        draft = editor.start(ctx.db, ctx.actor, body_id, _int(wanted) if wanted is not None else None)
         return _editor_view(ctx, body_id, draft, draft.values or form_values(draft.report))
     posted, base = _posted_form(ctx)
-    if ctx.text("action") == "save":
+    action = ctx.text("action")
+    if action == "save":
         try:
             version = editor.save(ctx.db, ctx.actor, body_id, posted, base)
         except PortalError as exc:
@@ -496,9 +540,29 @@ def editor_page(ctx: Ctx) -> Response:
             draft = editor.check(ctx.db, ctx.actor, body_id, posted, base)
             return _editor_view(ctx, body_id, draft, {**form_values(draft.report), **posted}, message=str(exc), status=exc.status)
         return ctx.redirect(f"/b/{body_id}/v/{version.id}#findings")
+    rows = _channel_rows(ctx)
+    if action.startswith("remove_row:"):
+        group, _, index = action.removeprefix("remove_row:").partition(".")
+        for path in list(posted):
+            if path.startswith(f"channels.{group}.{index}."):
+                posted[path] = ""  # an empty row drops out when the form is read
+        rows[group] = max(rows.get(group, 1) - 1, 1)
+    elif action.startswith("add_row:"):
+        group = action.removeprefix("add_row:")
+        rows[group] = rows.get(group, 1) + 1
     draft = editor.check(ctx.db, ctx.actor, body_id, posted, base)
     values = {**form_values(draft.report), **posted} if draft.problems else form_values(draft.report)
-    return _editor_view(ctx, body_id, draft, values, checked=True, status=422 if draft.problems else 200)
+    return _editor_view(ctx, body_id, draft, values, checked=action == "check", status=422 if draft.problems else 200, wanted=rows)
+
+
+def _channel_rows(ctx: Ctx) -> dict[str, int]:
+    """How many channel rows of each group the page showed (``rows.<group>``)."""
+    assert ctx.form is not None
+    shown: dict[str, int] = {}
+    for key, value in ctx.form.multi_items():
+        if key.startswith("rows.") and isinstance(value, str) and (n := parse_id(value)) is not None:
+            shown[key.removeprefix("rows.")] = min(n, 100)
+    return shown
 
 
 def _posted_form(ctx: Ctx) -> tuple[dict[str, str], int]:
@@ -537,6 +601,13 @@ def editor_live_check(ctx: Ctx) -> Response:
     except PortalError as exc:
         return _json_refusal(exc)
     return JSONResponse(answer)
+
+
+@handler()
+def version_workbook(ctx: Ctx) -> Response:
+    p = ctx.request.path_params
+    name, data = workbooks.version_workbook(ctx.db, ctx.actor, _int(p["body_id"]), _int(p["version_id"]))
+    return download(name, data, XLSX)
 
 
 @handler()
@@ -584,7 +655,7 @@ def submit(ctx: Ctx) -> Response:
     except PortalError as exc:
         ctx.db.rollback()
         return body_view(ctx, body_id, message=str(exc), status=exc.status)
-    return ctx.redirect(f"/b/{body_id}")
+    return ctx.redirect(f"/b/{body_id}?done=submit")
 
 
 @handler()
@@ -715,16 +786,17 @@ def body_review(ctx: Ctx) -> Response:
     action = ctx.request.path_params["action"]
     reason = ctx.text("reason")
     cells = [v for k, v in (ctx.form.multi_items() if ctx.form else []) if k == "cells" and isinstance(v, str)]
-    cells += [c for c in ctx.text("cells_text").replace("，", ",").split(",") if c.strip()]
     if action == workflow.Action.RETURN:
         workflow.return_(ctx.db, ctx.actor, body_id, reason, cells)
     elif action == workflow.Action.ACCEPT:
+        if ctx.text("confirm") != "1":
+            return body_view(ctx, body_id, message="请先勾选“确认通过”，再点“通过”。", status=400)
         workflow.accept(ctx.db, ctx.actor, body_id, reason)
     elif action == workflow.Action.REOPEN:
         workflow.reopen(ctx.db, ctx.actor, body_id, reason)
     else:
         raise NotFound()
-    return ctx.redirect(f"/b/{body_id}")
+    return ctx.redirect(f"/b/{body_id}?done={action}")
 
 
 @handler(admin=True)
@@ -891,6 +963,7 @@ ROUTES = [
     Route("/b/{body_id}/submit", submit, methods=["POST"], name="submit"),
     Route("/b/{body_id}/v/{version_id}", version_page, name="version"),
     Route("/b/{body_id}/v/{version_id}/file", version_file, name="version_file"),
+    Route("/b/{body_id}/v/{version_id}/workbook.xlsx", version_workbook, name="version_workbook"),
     Route("/b/{body_id}/v/{version_id}/preview", version_preview, name="preview"),
     Route("/b/{body_id}/v/{version_id}/report.{kind:str}", version_report, name="report"),
     Route("/b/{body_id}/stamped/{submission_id}", stamped_download, name="stamped"),
@@ -928,6 +1001,7 @@ def _day(context: Any, at: dt.datetime | None) -> str:
 
 templates.env.filters.update(when=_when, day=_day)
 templates.env.globals["zone_label"] = localtime.zone_label
+templates.env.globals["target_label"] = pointing.target_label
 
 
 def create_app(settings: Settings | str) -> Starlette:

@@ -41,7 +41,7 @@ from ..results import table_figures
 from .actors import Actor
 from .db import BodyRow, DraftRow, Round, Version
 from .errors import PortalError
-from .queries import bodies, body_for, latest_submission, latest_version, report_of, round_of
+from .queries import bodies, body_for, latest_submission, latest_version, report_of, round_of, version_for
 from .roster import as_portal_body, body_model
 from .uploads import _SQLITE_WRITER, upload_version
 from .workflow import BodyState, is_locked
@@ -60,14 +60,21 @@ class Draft:
     problems: list[FormProblem] = field(default_factory=list)
     restored_at: dt.datetime | None = None  # started from the autosaved draft of this time
     values: dict[str, str] | None = None  # the draft's fields as typed (when restored)
+    opened: int | None = None  # the older version opened in the editor, when not the latest
 
 
-def start(db: Session, actor: Actor, body_id: int) -> Draft:
+def start(db: Session, actor: Actor, body_id: int, version_id: int | None = None) -> Draft:
     """The editor's starting point for ``body_id``: the autosaved draft when it is based on
-    the latest version, else the latest version, or for a body with none the pre-fill."""
+    the latest version, else the latest version, or for a body with none the pre-fill.
+    ``version_id`` opens that version instead (any of the body's; another body's is a 404):
+    saving it makes a new version on top of the latest, so nothing is overwritten."""
     row = body_for(db, actor, body_id)
     version = latest_version(db, row.id)
     number = version.number if version is not None else 0
+    if version_id is not None:
+        opened = version_for(db, actor, row.id, version_id)[1]
+        report = report_of(opened)
+        return Draft(report, number, sort_findings(check_report(report)), opened=opened.number)
     saved = db.scalar(select(DraftRow).where(DraftRow.body_id == row.id))
     if saved is not None and saved.base == number:
         values = {k: v for k, v in json.loads(saved.values_json).items() if isinstance(v, str)}

@@ -153,7 +153,8 @@ def _store(db: Session, actor: Actor, row: BodyRow, rnd: Round, filename: str, d
         db.add(version)
         if row.downloaded_at is None and not actor.is_admin:
             row.downloaded_at = actor.now()
-        audit(db, actor, "upload", f"第 {number} 版 {version.filename}（SHA-256 {digest[:16]}…，错误 {version.errors}，警告 {version.warnings}）", row.id)
+        behalf = "县政务公开办代单位上传：" if actor.is_admin else ""  # the county may upload for a body, openly
+        audit(db, actor, "upload", f"{behalf}第 {number} 版 {version.filename}（SHA-256 {digest[:16]}…，错误 {version.errors}，警告 {version.warnings}）", row.id)
         db.commit()
     return version
 

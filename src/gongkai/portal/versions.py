@@ -87,15 +87,21 @@ def stamped_file(db: Session, actor: Actor, body_id: int, submission_id: int) ->
     return f"{safe_filename(row.name)}{round_of(db, row).year}年度报告盖章件.pdf", blob_data(db, sub.stamped_blob_id)
 
 
-def figures_changed(db: Session, body: BodyRow, version: Version) -> tuple[Version | None, list[tuple[str, str, str]]]:
-    """Figures of tables 二/三/四 that differ between ``version`` and the version the county
-    last looked at: (label, before, after)."""
+def figures_before(db: Session, body: BodyRow, version: Version) -> tuple[Version | None, dict[str, str]]:
+    """The version the county last looked at, and the figures of tables 二/三/四 that differ
+    in ``version`` from it: ``{path: the figure before}``."""
     seen = db.get(Version, body.county_seen_version_id) if body.county_seen_version_id else None
     if seen is None or seen.id == version.id:
-        return seen, []
+        return seen, {}
     before, after = figures_of(seen), figures_of(version)
-    labels = figure_labels()
-    return seen, [(labels[p], before[p], after[p]) for p in after if before[p] != after[p]]
+    return seen, {p: before[p] for p in after if before[p] != after[p]}
+
+
+def figures_changed(db: Session, body: BodyRow, version: Version) -> tuple[Version | None, list[tuple[str, str, str]]]:
+    """:func:`figures_before` as the body page lists it: (label, before, after)."""
+    seen, before = figures_before(db, body, version)
+    after, labels = figures_of(version), figure_labels()
+    return seen, [(labels[p], was, after[p]) for p, was in before.items()]
 
 
 def mark_seen(db: Session, body: BodyRow, version: Version) -> None:

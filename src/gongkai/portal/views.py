@@ -7,12 +7,13 @@ A field or row added to the format shows up here with no change to the portal.""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import format as fmt
 from ..checks.labels import NARRATIVE_FIELDS, narrative_text
 from ..findings import Finding
+from ..formdata import CHANNEL_PREFIXES
 from ..html.tables import Row, appeal_rows, proactive_rows, request_rows
 from ..model import Report
 
@@ -86,13 +87,47 @@ class _ByPath(Mapping[str, Any]):
 
 
 @dataclass
+class ChannelGroup:
+    """A list of rows the clerk adds to and removes from (网站信息分类, 政务新媒体): the
+    workbook's blank channel rows, drawn as a small table. ``shown`` rows are visible; the
+    rest wait hidden for 添加一行 (the script reveals one, a plain form posts for one)."""
+
+    key: str  # website_breakdown | new_media
+    title: str
+    headings: list[str]
+    rows: list[list[Any]]  # CellSpec per cell, one list per row
+    shown: int = 1
+
+
+@dataclass
 class EditorSection:
     title: str
     table: list[Row] | None
     fields: list[Any]  # the form fields (CellSpec) of this part, outside the table
+    channels: list[ChannelGroup] = field(default_factory=list)
 
 
-def editor_sections(report: Report) -> list[EditorSection]:
+def channel_groups(specs: list[Any], values: Mapping[str, str], wanted: Mapping[str, int]) -> list[ChannelGroup]:
+    """The channel rows among ``specs`` as groups; each shows its filled rows and one blank
+    one (or ``wanted[key]`` rows when the clerk asked for more), never more than it has."""
+    groups: dict[str, ChannelGroup] = {}
+    for spec in specs:
+        _, key, index, _field = spec.path.split(".")
+        title, heading = spec.label.split("·", 1)
+        group = groups.setdefault(key, ChannelGroup(key, title.split("第", 1)[0], [], []))
+        if int(index) == len(group.rows):
+            group.rows.append([])
+        group.rows[int(index)].append(spec)
+        if int(index) == 0:
+            group.headings.append(heading)
+    for group in groups.values():
+        filled = [i for i, row in enumerate(group.rows) if any(values.get(s.path, "").strip() for s in row)]
+        natural = (filled[-1] + 2) if filled else 1
+        group.shown = min(len(group.rows), max(natural, wanted.get(group.key, 0)))
+    return list(groups.values())
+
+
+def editor_sections(report: Report, values: Mapping[str, str] | None = None, wanted: Mapping[str, int] | None = None) -> list[EditorSection]:
     """The online editor's parts, one per sheet of the standard workbook, in its order: the
     statutory tables drawn by the library's geometry (their data cells become inputs), the
     other fields as the workbook lists them."""
@@ -110,7 +145,10 @@ def editor_sections(report: Report) -> list[EditorSection]:
             heading, rows = tables[sheet]
             sections.append(EditorSection(heading, rows, []))
         elif sheet in by_sheet:
-            sections.append(EditorSection(sheet, None, by_sheet[sheet]))
+            specs = by_sheet[sheet]
+            channel = [s for s in specs if s.path.startswith(CHANNEL_PREFIXES)]
+            plain = [s for s in specs if s not in channel]
+            sections.append(EditorSection(sheet, None, plain, channel_groups(channel, values or {}, wanted or {})))
     return sections
 
 

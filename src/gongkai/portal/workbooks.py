@@ -4,6 +4,7 @@ to it, and the portal's own .xlsx lists (账号清单, 催报名单) as bytes.""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
@@ -17,7 +18,7 @@ from ..workbook.writer import build_workbook
 from ..workbook.xlsx import WORKBOOK_XML
 from .actors import Actor
 from .auditlog import audit
-from .queries import body_for, round_of
+from .queries import body_for, report_of, round_of, version_for
 from .roster import body_model
 
 BODY_PROPERTY = "gongkai-portal-body"  # the body's token in the pre-filled workbook
@@ -39,6 +40,22 @@ def prefilled_workbook(db: Session, actor: Actor, body_id: int) -> tuple[str, by
     audit(db, actor, "download_workbook", workbook_name(body), row.id)
     db.commit()
     return workbook_name(body), workbook_bytes(wb)
+
+
+def version_workbook(db: Session, actor: Actor, body_id: int, version_id: int) -> tuple[str, bytes]:
+    """One version's report as the standard workbook, carrying the body's token like the
+    pre-filled one: whatever way the version came in (an upload, the online editor, a Word
+    draft), it can be edited in Excel/WPS and uploaded back as the next version."""
+    row, version = version_for(db, actor, body_id, version_id)
+    rnd = round_of(db, row)
+    report = report_of(version)
+    wb = build_workbook(report)
+    wb.custom_doc_props.append(StringProperty(name=BODY_PROPERTY, value=row.token))
+    wb.custom_doc_props.append(StringProperty(name=YEAR_PROPERTY, value=str(rnd.year)))
+    name = f"{Path(workbook_name(report.body)).stem}（第{version.number}版）.xlsx"
+    audit(db, actor, "download_workbook", name, row.id)
+    db.commit()
+    return name, workbook_bytes(wb)
 
 
 def workbook_bytes(wb: Workbook) -> bytes:

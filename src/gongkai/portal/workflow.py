@@ -20,7 +20,8 @@ from .actors import Actor, require_admin
 from .auditlog import audit
 from .db import Blob, BodyRow, Review, Submission
 from .errors import PortalError
-from .limits import DEFAULT_BODY_QUOTA, MAX_EXPLANATION, MAX_NAME, MAX_REASON, bounded, clip, within_quota
+from .limits import DEFAULT_BODY_QUOTA, MAX_EXPLANATION, MAX_NAME, MAX_REASON, bounded, within_quota
+from .pointing import checked_targets, target_label
 from .queries import body_for, findings_of, latest_version, round_of, version_for
 
 
@@ -168,14 +169,14 @@ def _review(
     reason = bounded(reason, MAX_REASON, "原因")
     if need_reason and not reason:
         raise PortalError("请写明原因。")
-    cells = [clip(c.strip(), MAX_NAME) for c in cells or [] if c.strip()][:200]
+    cells = checked_targets(cells or [])
     review = Review(
         body_id=row.id, action=action.value, reason=reason.strip(), cells_json=json.dumps(cells, ensure_ascii=False),
         user_id=actor.user.id if actor.user else 0, created_at=actor.now(),
     )
     db.add(review)
     row.state = new.value
-    detail = reason.strip() + (f"（指向：{'、'.join(cells)}）" if cells else "")
+    detail = reason.strip() + (f"（指向：{'、'.join(target_label(c) for c in cells)}）" if cells else "")
     audit(db, actor, action.value, f"{row.name}：{detail}" if detail else row.name, row.id)
     db.commit()
     return review

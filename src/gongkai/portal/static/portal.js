@@ -203,6 +203,39 @@ function editor() {
     return event.returnValue;
   });
 
+  // --- channel rows: 添加一行 reveals the next blank row, 删除 empties one, in place ----------
+  Array.prototype.forEach.call(form.querySelectorAll(".channel-group"), function (group) {
+    var add = group.querySelector("button.add-row");
+    var count = group.querySelector('input[type=hidden][name^="rows."]');
+    function hiddenRows() { return group.querySelectorAll("tbody tr[hidden]"); }
+    if (add) {
+      add.addEventListener("click", function (event) {
+        event.preventDefault();
+        var next = hiddenRows()[0];
+        if (!next) { return; }
+        next.hidden = false;
+        if (count) { count.value = String(Number(count.value) + 1); }
+        add.disabled = hiddenRows().length === 0;
+        var first = next.querySelector("input");
+        if (first) { first.focus(); }
+      });
+    }
+    Array.prototype.forEach.call(group.querySelectorAll("button.remove-row"), function (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        var row = button.closest("tr");
+        Array.prototype.forEach.call(row.querySelectorAll("input"), function (input) { input.value = ""; });
+        var body = row.parentNode;
+        body.appendChild(row); // the emptied row goes last, hidden: the rows above stay in order
+        row.hidden = true;
+        Array.prototype.forEach.call(body.querySelectorAll("tr"), function (tr, i) { tr.cells[0].textContent = String(i + 1); });
+        if (add) { add.disabled = false; }
+        form.dispatchEvent(new Event("input", { bubbles: true }));
+        autosave();
+      });
+    });
+  });
+
   // --- last year's text -------------------------------------------------------------------
   Array.prototype.forEach.call(form.querySelectorAll("button.copy-prev"), function (button) {
     button.hidden = false;
