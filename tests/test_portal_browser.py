@@ -322,6 +322,7 @@ def test_round_file_return_resubmit_accept_and_download_in_chromium(browser: Web
     # The county accepts, downloads everything in one click, and reads the audit log.
     _login(driver, base, ADMIN, ADMIN_PASSWORD)
     driver.get(body_url)
+    driver.find_element(By.ID, "accept-confirm").click()  # a checkbox: no page load
     _click(driver, "accept-button")
     assert "报告已通过审核" in driver.find_element(By.ID, "locked").text
     driver.get(round_url)
@@ -440,3 +441,140 @@ def test_a_clerk_with_no_workbook_writes_the_report_online_with_live_checks_and_
     assert "/v/" in plain.current_url
     assert plain.find_element(By.CSS_SELECTOR, 'table.official td[data-path="requests.new.total"]').text == "7"
     assert "第 2 版" in plain.find_element(By.TAG_NAME, "main").text
+
+
+def _fill_text(driver: WebDriver, name: str, text: str) -> None:
+    field = driver.find_element(By.NAME, name)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
+    field.clear()
+    field.send_keys(text)
+
+
+def _explain_and_submit(driver: WebDriver, explanation: str) -> None:
+    """Explain whatever warnings the version has, name the 签发 leader, submit."""
+    for box in driver.find_elements(By.CSS_SELECTOR, "#submit-form textarea[name^=explain_]"):
+        box.clear()
+        box.send_keys(explanation)
+    _type(driver, "leader", "王镇长")
+    _click(driver, "submit-button")
+
+
+def test_the_whole_round_online_from_an_empty_form_to_the_countys_zip(
+    browser: WebDriver, nojs_browser: WebDriver, seeded: tuple[LiveServer, Filer], tmp_path: Path
+) -> None:
+    """Issue 13 §4: every table and part written online, a live finding fixed, autosave across a
+    reload, a version saved and submitted; the county returns it pointing at a cell; the clerk
+    (now without JavaScript) sees the cell marked, fixes it online and submits; the county sees
+    the changed figure in the read-only editor and accepts; the zip's Word report is
+    byte-identical to ``gongkai render`` of the version's JSON."""
+    from sqlalchemy import select as sql_select
+    from typer.testing import CliRunner
+
+    from gongkai.cli import app as cli_app
+    from gongkai.portal import queries
+    from gongkai.portal.db import Blob, Version
+
+    server, filer = seeded
+    driver, base = browser, server.url
+    _login(driver, base, filer.username, filer.password)
+    _click(driver, "open-editor")
+    figures = {
+        "proactive.normative_documents.issued": "3", "proactive.normative_documents.in_force": "12", "proactive.licensing": "5",
+        "appeals.administrative_review.upheld": "1",
+        "requests.new.natural_person": "4",
+    }
+    for name, value in figures.items():
+        _set(driver, name, value)
+    _wait(driver, lambda d: _table_errors(d), timeout=30)  # four received, none handled: R3-1 live
+    _set(driver, "requests.granted.natural_person", "4")
+    _wait(driver, lambda d: not _table_errors(d), timeout=30)
+    texts = driver.find_elements(By.CSS_SELECTOR, "#editor textarea")
+    assert len(texts) >= 10
+    for area in texts:
+        name = area.get_attribute("name")
+        _fill_text(driver, name, f"本单位{name.split('.')[-1]}部分的说明。\n第二段。")
+    _fill_text(driver, "preamble.contact", "李四")
+    _fill_text(driver, "preamble.phone", "0591-12345678")
+    # Two new-media accounts: the second row appears on 添加一行, without leaving the page.
+    _fill_text(driver, "channels.new_media.0.name", "东山发布")
+    _fill_text(driver, "channels.new_media.0.platform", "微信公众号")
+    _fill_text(driver, "channels.new_media.0.posts", "120")
+    add = driver.find_element(By.CSS_SELECTOR, '.channel-group[data-group="new_media"] button.add-row')
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", add)
+    add.click()
+    _wait(driver, lambda d: d.find_element(By.NAME, "channels.new_media.1.name").is_displayed())
+    _fill_text(driver, "channels.new_media.1.name", "东山镇政务微博")
+    _fill_text(driver, "channels.new_media.1.platform", "微博")
+    _fill_text(driver, "channels.new_media.1.posts", "30")
+    _wait(driver, lambda d: d.find_element(By.ID, "editor-status").text.startswith("已自动保存"), timeout=30)
+    driver.refresh()
+    _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+    assert driver.find_element(By.NAME, "channels.new_media.1.name").get_attribute("value") == "东山镇政务微博"
+    assert driver.find_element(By.NAME, "channels.new_media.1.name").is_displayed()
+    assert driver.find_element(By.NAME, "requests.granted.natural_person").get_attribute("value") == "4"
+    _click(driver, "editor-save")
+    assert "/v/" in driver.current_url and driver.find_element(By.ID, "error-count").text == "0"
+    _explain_and_submit(driver, "已核实，情况属实。")
+    assert driver.find_element(By.ID, "locked").is_displayed()
+    body_url = driver.current_url.split("?")[0]
+    _logout(driver)
+
+    # The county returns it, ticking the cell in the drawn table.
+    _login(driver, base, ADMIN, ADMIN_PASSWORD)
+    driver.get(body_url)
+    cell = driver.find_element(By.CSS_SELECTOR, 'input[form="return-form"][value="proactive.licensing"]')
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+    cell.click()
+    _type(driver, "return-reason-input", "行政许可件数请与业务科室核对。")
+    _click(driver, "return-button")
+    assert "已退回" in driver.find_element(By.ID, "message").text
+    _logout(driver)
+
+    # The clerk, now without JavaScript, sees the cell marked and fixes it online.
+    plain = nojs_browser
+    _login(plain, base, filer.username, filer.password)
+    plain.get(body_url)
+    reason = plain.find_element(By.ID, "return-reason").text
+    assert "行政许可件数请与业务科室核对。" in reason and "行政许可" in reason and "proactive.licensing" not in reason
+    assert "pointed" in plain.find_element(By.CSS_SELECTOR, 'table.official td[data-path="proactive.licensing"]').get_attribute("class")
+    _click(plain, "open-editor")
+    marked = plain.find_element(By.CSS_SELECTOR, 'td[data-path="proactive.licensing"]')
+    assert "pointed" in marked.get_attribute("class") and "行政许可件数请与业务科室核对" in marked.get_attribute("title")
+    _set(plain, "proactive.licensing", "7")
+    _click(plain, "editor-save")
+    assert "/v/" in plain.current_url
+    _explain_and_submit(plain, "已核实，情况属实。")
+    assert plain.find_element(By.ID, "locked").is_displayed()
+
+    # The county sees what changed, accepts, and downloads the zip.
+    _login(driver, base, ADMIN, ADMIN_PASSWORD)
+    driver.get(body_url + "/edit")
+    changed = driver.find_element(By.CSS_SELECTOR, 'td[data-path="proactive.licensing"]')
+    assert "changed" in changed.get_attribute("class") and "原来是 5" in changed.get_attribute("title")
+    assert not driver.find_elements(By.ID, "editor-save")
+    driver.get(body_url)
+    driver.find_element(By.ID, "accept-confirm").click()  # a checkbox: no page load
+    _click(driver, "accept-button")
+    assert "报告已通过审核" in driver.find_element(By.ID, "locked").text
+    round_url = driver.find_element(By.CSS_SELECTOR, ".crumbs a").get_attribute("href")
+    driver.get(round_url)
+    archive = _download(driver, lambda: driver.find_element(By.ID, "zip-download").click(), ".zip", timeout=300)
+    with zipfile.ZipFile(archive) as z:
+        (word,) = [n for n in z.namelist() if n.endswith(".docx")]
+        zipped = z.read(word)
+
+    # The version's JSON, rendered by the command line, gives the same bytes.
+    portal = open_portal(database_url(server.data, None))
+    try:
+        with portal.session() as db:
+            version = db.scalar(sql_select(Version).order_by(Version.id.desc()))
+            assert version is not None and version.filename == "在线填报.json"
+            assert queries.report_of(version).proactive.licensing == 7
+            stored = db.get(Blob, version.blob_id).data
+    finally:
+        portal.engine.dispose()
+    source = tmp_path / "version.json"
+    source.write_bytes(stored)
+    result = CliRunner().invoke(cli_app, ["render", str(source), "-o", str(tmp_path / "cli.docx")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cli.docx").read_bytes() == zipped
