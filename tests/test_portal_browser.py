@@ -526,6 +526,7 @@ def test_the_whole_round_online_from_an_empty_form_to_the_countys_zip(
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
     cell.click()
     _type(driver, "return-reason-input", "行政许可件数请与业务科室核对。")
+    Shots(driver, tmp_path / "screenshots")("review-return-cell", center='input[form="return-form"][value="proactive.licensing"]')
     _click(driver, "return-button")
     assert "已退回" in driver.find_element(By.ID, "message").text
     _logout(driver)
