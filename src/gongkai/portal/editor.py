@@ -32,16 +32,24 @@ from sqlalchemy.orm import Session
 
 from ..checks import check_report
 from ..checks.labels import NARRATIVE_FIELDS, narrative_text
-from ..county import body_key, prefill
+from ..county import prefill
 from ..findings import Finding, sort_findings
 from ..formdata import FormProblem, form_fields, form_values, read_form
 from ..jsonio import report_to_json
 from ..model import LastYear, Report
 from ..results import table_figures
 from .actors import Actor
-from .db import BodyRow, DraftRow, Round, Version
+from .db import BodyRow, DraftRow, Version
 from .errors import PortalError
-from .queries import bodies, body_for, latest_submission, latest_version, report_of, round_of, version_for
+from .queries import (
+    body_for,
+    latest_submission,
+    latest_version,
+    previous_body,
+    report_of,
+    round_of,
+    version_for,
+)
 from .roster import as_portal_body, body_model
 from .uploads import _SQLITE_WRITER, upload_version
 from .workflow import BodyState, is_locked
@@ -211,21 +219,14 @@ def last_year_texts(db: Session, row: BodyRow) -> dict[str, str]:
             if path.startswith(("improvements.", "other_matters.")):
                 with contextlib.suppress(AttributeError):
                     texts[path] = narrative_text(last, path)
-    rnd = round_of(db, row)
-    previous = db.get(Round, rnd.previous_round_id) if rnd.previous_round_id else None
-    if previous is not None:
-        keys = {body_key(n) for n in (row.name, row.short_name) if n}
-        for old in bodies(db, previous.id):
-            if not keys & {body_key(n) for n in (old.name, old.short_name) if n}:
-                continue
-            submission = latest_submission(db, old.id)
-            version = db.get(Version, submission.version_id) if submission is not None else None
-            if version is not None:
-                report = report_of(version)
-                for path in NARRATIVE_FIELDS:
-                    with contextlib.suppress(AttributeError):
-                        texts[path] = narrative_text(report, path)
-            break
+    old = previous_body(db, row)
+    submission = latest_submission(db, old.id) if old is not None else None
+    version = db.get(Version, submission.version_id) if submission is not None else None
+    if version is not None:
+        report = report_of(version)
+        for path in NARRATIVE_FIELDS:
+            with contextlib.suppress(AttributeError):
+                texts[path] = narrative_text(report, path)
     return {p: t for p, t in texts.items() if t.strip()}
 
 

@@ -8,6 +8,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
+from ..county import body_key
 from ..findings import Finding
 from ..model import Report
 from .actors import Actor, require_admin
@@ -118,3 +119,22 @@ def blob_data(db: Session, blob_id: int) -> bytes:
     blob = db.get(Blob, blob_id)
     assert blob is not None
     return blob.data
+
+
+def previous_body(db: Session, row: BodyRow) -> BodyRow | None:
+    """The same body in the round this one follows (matched by full or short name), if any."""
+    rnd = db.get(Round, row.round_id)
+    if rnd is None or not rnd.previous_round_id:
+        return None
+    keys = {body_key(n) for n in (row.name, row.short_name) if n}
+    for old in bodies(db, rnd.previous_round_id):
+        if keys & {body_key(n) for n in (old.name, old.short_name) if n}:
+            return old
+    return None
+
+
+def previous_leader(db: Session, row: BodyRow) -> str:
+    """The 签发人 the body named when it last submitted in the round before, or ""."""
+    old = previous_body(db, row)
+    submission = latest_submission(db, old.id) if old is not None else None
+    return submission.leader if submission is not None else ""

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import threading
+import zipfile
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -20,7 +22,7 @@ from ..errors import GongkaiError
 from ..findings import sort_findings
 from ..jsonio import report_to_json
 from ..model import LastYear, Report
-from ..reading import DOCX, HEAD_SIZE, JSON, WORKBOOK, detect_format, read_report
+from ..reading import DOCX, HEAD_SIZE, JSON, WORKBOOK, InputFormat, detect_format, read_report
 from ..rendering import safe_filename
 from .actors import Actor
 from .auditlog import audit
@@ -46,6 +48,8 @@ def sniff(data: bytes, filename: str) -> str:
     """The upload's kind, ".xlsx", ".json" or ".docx", by :func:`gongkai.reading.detect_format`
     (its content first: a clerk's file name proves nothing)."""
     entry = detect_format(filename, data[:HEAD_SIZE])
+    if entry in (WORKBOOK, WORD_DRAFT):
+        entry = _zip_kind(data) or entry  # a Word file named .xlsx (or the reverse) is read as what it is
     if entry is WORD_DRAFT:
         return WORD_DRAFT.suffix
     if entry is None or entry.group not in STORED_KINDS:
@@ -55,6 +59,22 @@ def sniff(data: bytes, filename: str) -> str:
             415,
         )
     return STORED_KINDS[entry.group]
+
+
+def _zip_kind(data: bytes) -> InputFormat | None:
+    """The Office format a zip holds, from its central directory alone (nothing is inflated)."""
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None  # the reader gives its own message for a broken file
+    if "word/document.xml" in names:
+        return WORD_DRAFT
+    if "xl/workbook.xml" in names:
+        return WORKBOOK
+    return None
+
+
+KIND_NAMES = {".xlsx": "Excel 填报表", ".docx": "Word 文档", ".json": "JSON 文件"}
 
 
 # Uploads are read in Starlette's thread pool, as many at once as requests arrive. Reading is
@@ -71,7 +91,14 @@ def read_upload(data: bytes, filename: str) -> tuple[str, Report]:
     kind = sniff(data, filename)
     stem = safe_filename(Path(filename).stem)[:80] or "上传文件"
     with _READERS:
-        return kind, read_report(data, f"{stem}{kind}")
+        try:
+            return kind, read_report(data, f"{stem}{kind}")
+        except GongkaiError as exc:
+            if Path(filename).suffix.lower() == kind:
+                raise
+            # Named as the clerk named it: the reader knows the file only by its content's kind.
+            said = str(exc).replace(f"{stem}{kind}", filename)
+            raise PortalError(f"上传的文件 {filename} 按内容是 {KIND_NAMES[kind]}，按 {KIND_NAMES[kind]} 读取时：{said}", 422) from exc
 
 
 _SQLITE_WRITER = threading.Lock()

@@ -40,9 +40,21 @@ def _reread(db: Session, row: BodyRow, version: Version) -> Report:
     return as_portal_body(report, row, round_of(db, row).year)
 
 
+DRAFT_MARK = (
+    '<p id="draft-mark" style="border:3px solid #c0392b;color:#c0392b;padding:8px 12px;font:bold 18px sans-serif;text-align:center;">'
+    "草稿（有错误）：第 {number} 版还有 {errors} 个错误，这不是可以发布的报告。</p>"
+)
+
+
 def preview_html(db: Session, actor: Actor, body_id: int, version_id: int) -> str:
+    """The version as the published page would look; a version with errors is marked as a draft
+    on the page itself, so a printout or screenshot of it is never taken for the report."""
     row, version = version_for(db, actor, body_id, version_id)
-    return render_html(_reread(db, row, version))
+    page = render_html(_reread(db, row, version))
+    if version.errors:
+        opening = page.index(">", page.index("<body")) + 1
+        page = page[:opening] + DRAFT_MARK.format(number=version.number, errors=version.errors) + page[opening:]
+    return page
 
 
 def report_file(db: Session, actor: Actor, body_id: int, version_id: int, kind: str) -> tuple[str, bytes]:

@@ -111,7 +111,8 @@ def _check_layout(book: Book) -> tuple[L.CellSpec, ...]:
     version = _layout_version(book)
     if version is None and len(ours) < 2:
         raise UnreadableInputError(
-            f"文件 {book.name} 不是 gongkai 标准填报表（工作表为：{'、'.join(book.sheetnames)}）。"
+            f"文件 {book.name} 不是 gongkai 标准填报表"
+            f"（{'工作表为：' + '、'.join(book.sheetnames) if book.sheetnames else '文件中没有任何工作表'}）。"
             "请使用县政务公开办下发的标准填报表（或在网上填报系统中下载本单位的填报表）后再填写。"
         )
     specs = L.cell_specs()
