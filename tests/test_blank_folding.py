@@ -46,3 +46,53 @@ def test_a_row_blank_throughout_is_one_finding_and_a_single_cell_its_own(tmp_pat
     assert len(said) == 2
     assert any(f"{fmt.request_row_label(row.key)}行 {len(fmt.REQUEST_PART_COLUMNS)} 栏全部空白" in m for m in said)
     assert any(fmt.REQUEST_PART_COLUMNS[2].label in m and "留空" in m for m in said)
+
+
+# --- FD-4: blank totals of a published report fold the same way ----------------------------
+
+
+def _published_with_blanks(columns: set[int], *, appeal_totals: bool = False) -> str:
+    """白沙镇's published report with the given figure columns of table 三 (0 = 自然人) blank
+    in every row, and table 四's five 总计 cells blank if asked."""
+    from published_helpers import APPEALS, appeal_lines, report_text
+
+    text = report_text()
+    lines = []
+    for line in text.splitlines():
+        cells = line.split("\t")
+        if len(cells) == 1 + len(fmt.REQUEST_COLUMNS) and cells[0] != fmt.REQUEST_CORNER_LABEL:
+            cells = [cells[0], *("" if i in columns else c for i, c in enumerate(cells[1:]))]
+        lines.append("\t".join(cells))
+    text = "\n".join(lines) + "\n"
+    if appeal_totals:
+        figures = appeal_lines()[-1]
+        blanked = ["" if (i + 1) % len(fmt.APPEAL_COLUMNS) == 0 else str(n) for i, n in enumerate(APPEALS)]
+        text = text.replace(figures, "\t".join(blanked))
+    return text
+
+
+def _fd4(text: str) -> list[str]:
+    from gongkai.published import read_blocks
+    from gongkai.published.from_text import text_blocks
+
+    report = read_blocks(text_blocks(text), "报告", name_hint="报告")
+    return [f.message for f in report.provenance.findings if f.rule == "FD-4"]
+
+
+def test_legal_person_columns_blank_throughout_are_one_blank_total_finding() -> None:
+    # （七）总计's cells are totals: its five blank 法人 cells are one finding, not five.
+    legal = fmt.REQUEST_PART_COLUMNS[1:]
+    (said,) = _fd4(_published_with_blanks({1, 2, 3, 4, 5}))
+    assert f"（七）总计）“{legal[0].label}”至“{legal[-1].label}”{len(legal)} 栏空白" in said
+
+
+def test_a_blank_total_column_is_one_finding_naming_its_rows() -> None:
+    total = len(fmt.REQUEST_COLUMNS) - 1
+    (said,) = _fd4(_published_with_blanks({total}))
+    rows = [r for r in fmt.REQUEST_ROWS]
+    assert "表三“总计”栏第" in said and f"（共 {len(rows)} 个单元格）" in said
+
+
+def test_table_four_s_blank_totals_are_one_finding() -> None:
+    (said,) = _fd4(_published_with_blanks(set(), appeal_totals=True))
+    assert said.startswith("表四第") and f"共 {len(fmt.APPEAL_GROUPS)} 栏空白" in said

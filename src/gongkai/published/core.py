@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -21,12 +22,21 @@ from ..errors import UnreadableInputError
 from ..model import Report
 from ..textfigures import stated_fee_yuan, states_no_fee, statistics_periods
 from .blocks import Block, Paragraph, Remark, Table
-from .cells import core_label, fold, is_value, tidy
+from .cells import core_label, fold, is_label, is_value, tidy
 from .sink import Sink
-from .tables import Row, read_appeals, read_proactive, read_requests
+from .tables import (
+    FeeFigure,
+    Row,
+    is_statutory_label,
+    read_appeals,
+    read_fee_table,
+    read_proactive,
+    read_requests,
+)
 
 SECTION_NAMES = ("第一部分", "第二部分", "第三部分", "第四部分", "第五部分", "第六部分")
-_NUMERALS = "一二三四五六"
+# Top-level numerals as printed: a report with a section of its own numbers past 六.
+_NUMERALS = "一二三四五六七八九十"
 # What each section heading says, however it is worded.
 _HEADING_WORDS: tuple[re.Pattern[str], ...] = (
     re.compile(r"总体情况"),
@@ -42,7 +52,7 @@ _KNOWN_HEADING_VARIANTS = {
     core_label("六、其他事项"),
     core_label("四、因政府信息公开申请行政复议、提起行政诉讼的情况"),
 }
-_HEADING_START = re.compile(r"^(?:第([一二三四五六])部分[、.．:：,，]?|([一二三四五六])[、.．:：,，])(.*)$")
+_HEADING_START = re.compile(r"^(?:第([一二三四五六七八九十])部分[、.．:：,，]?|([一二三四五六七八九十])[、.．:：,，])(.*)$")
 _MAX_HEADING = 32
 _SUBHEADING_START = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]")
 
@@ -105,23 +115,25 @@ def read_blocks(blocks: Iterable[Block], source: str = "", *, name_hint: str = "
             "请核对接回后的文字；报告原文应是完整的段落。",
             location="正文",
         )
-    front, sections, headings = _sections(items, sink)
+    outline = _sections(items, sink)
+    front, sections, headings = outline.front, outline.sections, outline.printed
     if all(s is None for s in sections) and not any(isinstance(b, Table) for b in items):
         raise UnreadableInputError(
             f"{name_hint or source or '该文件'} 中没有找到政府信息公开工作年度报告的任何部分（一、总体情况 至 六、其他需要报告的事项）"
             "和表格，不是年度报告或无法识别。"
         )
     title, preamble = _front_matter(front)
-    _tables(sections, front, sink)
+    fee = _tables(outline, sink)
     narrative = _narratives(sections, headings, sink)
+    _own_sections(outline, narrative)
     body = _body(title, preamble, sections, name_hint, sink)
     sink.data["body"] = body
     if preamble:
         sink.put("preamble.text", "\n".join(preamble), "开头说明")
     for path, (text, location) in narrative.items():
         sink.put(path, text, location)
-    _fee(sink)
-    _missing_sections(sections, sink)
+    _fee(sink, fee)
+    _missing_sections(outline, fee, sink)
     try:
         report = Report.model_validate(sink.data)
     except ValidationError as exc:  # pragma: no cover - the core only stores valid values
@@ -179,35 +191,84 @@ def heading_index(text: str) -> tuple[int, bool] | None:
     return None
 
 
-def _sections(items: list[Block], sink: Sink) -> tuple[list[Block], list[list[Block] | None], list[str]]:
-    front: list[Block] = []
-    sections: list[list[Block] | None] = [None] * 6
-    printed = [""] * 6
-    current = -1
+def outline_numeral(text: str) -> int | None:
+    """The numeral (1 for 一) of a top-level heading that is none of the format's six
+    ("五、信息处理费收取情况"), else None.
+
+    Only a short line of words numbered "X、" is one: a sentence, a line with figures, and
+    the numbered row labels of table 三 ("四、结转下年度继续办理") are not."""
+    folded = fold(text)
+    m = _HEADING_START.match(folded)
+    if m is None or heading_index(text) is not None:
+        return None
+    rest = m[3]
+    if not 2 <= len(core_label(rest)) <= _MAX_HEADING or any(ch.isdigit() for ch in rest):
+        return None
+    if re.search(r"[。；;，,！!？?]", rest) or is_statutory_label(folded):
+        return None
+    return _NUMERALS.index(m[1] or m[2]) + 1
+
+
+@dataclass
+class _Outline:
+    """The report cut at its top-level headings: what stands before 一, the format's six
+    sections (None where not printed) with their headings as printed, and the sections the
+    format does not have ("五、信息处理费收取情况"), each with its heading."""
+
+    front: list[Block] = field(default_factory=list)
+    sections: list[list[Block] | None] = field(default_factory=lambda: [None] * 6)
+    printed: list[str] = field(default_factory=lambda: [""] * 6)
+    extras: list[tuple[str, list[Block]]] = field(default_factory=list)
+    # Whether a heading after a section of the report's own is numbered one further on.
+    renumbered: bool = False
+
+
+def _sections(items: list[Block], sink: Sink) -> _Outline:
+    out = _Outline()
+    current = -1  # the format's section being read
+    numeral = 0  # the numeral the last top-level heading printed (1 for 一)
+    target: list[Block] = out.front
     for block in items:
         if isinstance(block, Paragraph):
             found = heading_index(block.text)
+            printed = _printed_numeral(block.text)
             if found is not None:
                 index, wrong_numeral = found
-                # Headings come in order; "三、本年度办理结果" inside table 三 is not one.
-                if index > current and (not wrong_numeral or index == current + 1):
+                # Headings come in order; "三、本年度办理结果" inside table 三 is not one. A
+                # numeral one past the last heading's is the report's own numbering (a
+                # section missing or of its own before it), not a stray line.
+                follows = printed is not None and printed == numeral + 1
+                if index > current and (not wrong_numeral or index == current + 1 or follows):
+                    if wrong_numeral and out.extras:
+                        out.renumbered = True
                     current = index
-                    sections[index] = []
-                    printed[index] = block.text
-                    _heading_deviation(block.text, index, sink)
+                    numeral = printed or index + 1
+                    target = out.sections[index] = []
+                    out.printed[index] = block.text
+                    _heading_deviation(block.text, index, sink, shifted=wrong_numeral and follows)
                     continue
-        if current < 0:
-            front.append(block)
-        else:
-            target = sections[current]
-            assert target is not None
-            target.append(block)
-    return front, sections, printed
+            elif current >= 0 and (extra := outline_numeral(block.text)) is not None and extra == numeral + 1:
+                # A top-level heading of the report's own: its blocks are its own, never a
+                # part of the section before it (its table is not table 四's).
+                numeral = extra
+                target = []
+                out.extras.append((block.text, target))
+                continue
+        target.append(block)
+    return out
 
 
-def _heading_deviation(text: str, index: int, sink: Sink) -> None:
+def _printed_numeral(text: str) -> int | None:
+    m = _HEADING_START.match(fold(text))
+    return None if m is None else _NUMERALS.index(m[1] or m[2]) + 1
+
+
+def _heading_deviation(text: str, index: int, sink: Sink, *, shifted: bool = False) -> None:
+    """FD-2 for a heading worded otherwise than the format's. A numeral that only follows the
+    report's own numbering (after a missing section or one of its own) is not said again here:
+    the finding on that section says it."""
     canonical = fmt.SECTION_HEADINGS[index]
-    if core_label(text) == core_label(canonical) and fold(text)[:2] == fold(canonical)[:2]:
+    if core_label(text) == core_label(canonical) and (shifted or fold(text)[:2] == fold(canonical)[:2]):
         return
     known = core_label(text) in _KNOWN_HEADING_VARIANTS
     sink.deviation(
@@ -285,7 +346,8 @@ def _line_cells(text: str) -> tuple[tuple[str, ...], bool] | None:
 
 
 def _table_kind(cells: Iterable[str]) -> int | None:
-    """Which statutory table (1 = 二, 2 = 三, 3 = 四) a row announces, if any."""
+    """Which statutory table (1 = 二, 2 = 三, 3 = 四) a row announces, if any; 0
+    (:data:`OWN_TABLE`) for the report's own fee table."""
     text = fold(" ".join(cells))
     if "第二十条" in text or "行政规范性文件" in text or core_label(text) in ("规章", "行政许可"):
         return 1
@@ -293,7 +355,20 @@ def _table_kind(cells: Iterable[str]) -> int | None:
         return 2
     if ("行政复议" in text and "行政诉讼" in text) or "未经复议直接起诉" in text:
         return 3
+    if "信息处理费" in text:
+        return OWN_TABLE  # a fee table of the report's own, not table 二's 行政事业性收费
     return None
+
+
+OWN_TABLE = 0
+"""The kind of a table that is none of 二, 三, 四 (a fee table, a list of accounts)."""
+
+
+def _own_table(block: Table) -> bool:
+    """A table none of whose labels is one of table 二's, 三's or 四's: a block of its own
+    wherever it is printed, so its rows never run into the section's table."""
+    labels = [c for row in block.rows for c in row if is_label(c)]
+    return bool(labels) and not any(is_statutory_label(c) for c in labels)
 
 
 # cells, aligned, cells gathered from one line each, the row's text layer (PDF)
@@ -316,6 +391,9 @@ def _rows(blocks: list[Block], start_kind: int) -> dict[int, list[_Line]]:
                 for i, row in enumerate(block.rows)
             ]
             open_row = False
+            if _own_table(block):
+                out.setdefault(OWN_TABLE, []).extend(lines)
+                continue
         else:
             found = _line_cells(block.text)
             if found is None:
@@ -332,13 +410,18 @@ def _rows(blocks: list[Block], start_kind: int) -> dict[int, list[_Line]]:
             lines = [(cells, aligned, False, "")]
         for line in lines:
             announced = _table_kind(line[0])
-            if announced is not None and announced > kind:
+            # A table further on, or out of the report's own fee table into one of the format's.
+            if announced is not None and (announced > kind or kind == OWN_TABLE or announced == OWN_TABLE):
                 kind = announced
             out.setdefault(kind, []).append(line)
     return out
 
 
-def _tables(sections: list[list[Block] | None], front: list[Block], sink: Sink) -> None:
+def _tables(outline: _Outline, sink: Sink) -> FeeFigure | None:
+    """Tables 二, 三 and 四 read into the sink; the 信息处理费 of a fee table of the report's
+    own, if one prints it. Each table is known by its own header and labels: a table of the
+    report's own is never read as (a part of) the table of the section it stands in."""
+    sections = outline.sections
     streams: dict[int, list[_Line]] = {}
     for index in (1, 2, 3):
         blocks = sections[index]
@@ -346,25 +429,36 @@ def _tables(sections: list[list[Block] | None], front: list[Block], sink: Sink) 
             continue
         for kind, rows in _rows(blocks, index).items():
             streams.setdefault(kind, []).extend(rows)
+    own: list[tuple[str, list[_Line]]] = []
+    if OWN_TABLE in streams:
+        own.append(("表格", streams.pop(OWN_TABLE)))
     # A table outside the table sections (its heading missing): placed by what it says.
-    for blocks in [front, *(sections[i] or [] for i in (0, 4, 5))]:
+    elsewhere = [
+        ("", outline.front),
+        *(("", sections[i] or []) for i in (0, 4, 5)),
+        *((heading, blocks) for heading, blocks in outline.extras),
+    ]
+    for heading, blocks in elsewhere:
         for block in blocks:
             if not isinstance(block, Table):
                 continue
+            lines = [
+                (row, block.aligned, False, block.lines[i] if i < len(block.lines) else "")
+                for i, row in enumerate(block.rows)
+            ]
             kind = next((k for row in block.rows[:4] if (k := _table_kind(row)) is not None), None)
-            if kind is not None and kind not in streams:
-                streams[kind] = [
-                    (row, block.aligned, False, block.lines[i] if i < len(block.lines) else "")
-                    for i, row in enumerate(block.rows)
-                ]
+            if kind == OWN_TABLE or kind is None and _own_table(block):
+                own.append((f"“{heading}”中的表格" if heading else "表格", lines))
+            elif kind is not None and kind not in streams:
+                streams[kind] = lines
+        if heading:
+            # Text of a section of the report's own: a fee table printed a line a row.
+            rows = [line for kind, lines in _rows(blocks, OWN_TABLE).items() if kind == OWN_TABLE for line in lines]
+            if rows and not any(isinstance(b, Table) for b in blocks):
+                own.append((f"“{heading}”", rows))
     readers = {1: read_proactive, 2: read_requests, 3: read_appeals}
     for kind, reader in readers.items():
-        rows = [
-            Row(number, cells, aligned, split, text)
-            for number, (cells, aligned, split, text) in enumerate(
-                (line for line in streams.get(kind, []) if any(x.strip() for x in line[0])), start=1
-            )
-        ]
+        rows = _numbered(streams.get(kind, []))
         if kind in streams and sections[kind] is None:
             sink.deviation(
                 "FD-1",
@@ -373,6 +467,20 @@ def _tables(sections: list[list[Block] | None], front: list[Block], sink: Sink) 
                 location=SECTION_NAMES[kind],
             )
         reader(rows, sink)
+    for where, lines in own:
+        fee = read_fee_table(_numbered(lines), where)
+        if fee is not None:
+            return fee
+    return None
+
+
+def _numbered(lines: list[_Line]) -> list[Row]:
+    return [
+        Row(number, cells, aligned, split, text)
+        for number, (cells, aligned, split, text) in enumerate(
+            (line for line in lines if any(x.strip() for x in line[0])), start=1
+        )
+    ]
 
 
 # --- narrative -----------------------------------------------------------------------------------
@@ -487,8 +595,29 @@ def _improvements_without_headings(paragraphs: list[str], heading: str) -> dict[
     return groups
 
 
-def _fee(sink: Sink) -> None:
-    """The 信息处理费 amount (元) as section 六 states it: what the fee rules compare with."""
+def _own_sections(outline: _Outline, out: dict[str, tuple[str, str]]) -> None:
+    """The text of sections the format does not have goes where the format puts what it is
+    about: "五、信息处理费收取情况" is section 六's 信息处理费 statement, and so on by the
+    heading's words; a section about nothing the format names is section 六's 其他."""
+    for heading, blocks in outline.extras:
+        paragraphs = _paragraphs(blocks)
+        if not paragraphs:
+            continue
+        key = next((k for k, pattern in OTHER_WORDS if pattern.search(heading)), "other")
+        path = f"other_matters.{key}"
+        if path in out:
+            text, where = out[path]
+            out[path] = ("\n".join([text, *paragraphs]), where)
+        else:
+            out[path] = ("\n".join(paragraphs), heading)
+
+
+def _fee(sink: Sink, table: FeeFigure | None) -> None:
+    """The 信息处理费 amount (元): what a fee table of the report's own prints, else what
+    section 六 states; the fee rules compare it with the statement."""
+    if table is not None:
+        sink.put("other_matters.processing_fee_yuan", table.yuan, table.location)
+        return
     statement = sink.data.get("other_matters", {}).get("processing_fee_statement", "")
     amount = Decimal(0)
     if statement and states_no_fee(statement) is None and (stated := stated_fee_yuan(statement)):
@@ -628,13 +757,44 @@ def _body(
     return {"name": name, "short_name": short, "level": level, "parent": parent, "year": year}
 
 
-def _missing_sections(sections: list[list[Block] | None], sink: Sink) -> None:
+def _missing_sections(outline: _Outline, fee: FeeFigure | None, sink: Sink) -> None:
+    """FD-1 for a missing section 一, 五 or 六 (the table sections say so with their tables),
+    and the sections of the report's own, each said once: where the format's 六 is missing,
+    in its finding (the report put what 六 holds under headings of its own), else as FD-2."""
+    sections = outline.sections
+    extras = "、".join(f"“{heading}”" for heading, _ in outline.extras)
+    fee_own = any(OTHER_WORDS[0][1].search(heading) for heading, _ in outline.extras)
+    renumbered = "，其后部分的序号因此顺延" if outline.renumbered else ""
     for index in (0, 4, 5):
-        if sections[index] is None:
-            sink.deviation(
-                "FD-1",
-                "warning",
-                f"报告没有{SECTION_NAMES[index]}“{fmt.SECTION_HEADINGS[index]}”。",
-                "年度报告应包括 30号格式规定的全部六个部分。",
-                location=SECTION_NAMES[index],
+        if sections[index] is not None:
+            continue
+        message = f"报告没有{SECTION_NAMES[index]}“{fmt.SECTION_HEADINGS[index]}”。"
+        if index == 5 and extras:
+            read = (
+                "，其中的信息处理费情况" + ("（含表中的收费金额）" if fee is not None else "") + "按第六部分的信息处理费情况读取"
+                if fee_own
+                else "，其内容按第六部分读取"
             )
+            message = (
+                f"报告没有{SECTION_NAMES[index]}“{fmt.SECTION_HEADINGS[index]}”，"
+                f"而是另设了格式没有的部分{extras}{renumbered}{read}。"
+            )
+        sink.deviation(
+            "FD-1",
+            "warning",
+            message,
+            "年度报告应包括 30号格式规定的全部六个部分"
+            + ("，信息处理费情况写在第六部分" if index == 5 and fee_own else "")
+            + "。",
+            location=SECTION_NAMES[index],
+        )
+    if sections[5] is None:
+        return
+    for heading, _ in outline.extras:
+        sink.deviation(
+            "FD-2",
+            "warning",
+            f"报告有格式没有的部分“{heading}”（30号格式只有六个部分）{renumbered}，其内容按第六部分读取。",
+            "格式之外的内容应写在第六部分“六、其他需要报告的事项”中。",
+            location=f"“{heading}”",
+        )

@@ -257,19 +257,43 @@ def _read_row(row: Row, columns: _Columns, start: int, balanced: Balanced | None
     return _RowRead(None, f"有{n}个数字，多于应有的{m}个", n)
 
 
-def _count(sink: Sink, text: str, path: str, location: str, label: str, *, total: bool) -> int | None:
-    """A printed count cell: an int, ``None`` for a total left blank (computed), 0 for a blank part."""
+@dataclass(frozen=True)
+class _BlankTotal:
+    """A total cell printed blank: said with the others of its table (FD-4), folded by column
+    and by row, so a table whose 总计 column (or （七）总计 row) is blank is one finding."""
+
+    path: str
+    location: str
+    row: str  # the row as a message names it: "表三第3行（…）"
+    number: int  # the row's number within the table as printed
+    column: str  # the column's label
+    order: int  # the column's place among the table's printed columns
+
+
+def _count(
+    sink: Sink,
+    text: str,
+    path: str,
+    location: str,
+    label: str,
+    *,
+    total: bool,
+    blank_totals: list[_BlankTotal] | None = None,
+    row: tuple[str, int] = ("", 0),
+    order: int = 0,
+) -> int | None:
+    """A printed count cell: an int, ``None`` for a total left blank (computed), 0 for a blank part.
+
+    A blank total goes into ``blank_totals`` for :func:`_blank_totals_deviation`, else is said
+    on its own."""
     number = parse_cell_number(text)
     if number is None:
         if total:
-            sink.deviation(
-                "FD-4",
-                "warning",
-                f"{location}空白，按各项之和计。",
-                "合计单元格应印出合计数。",
-                path=path,
-                location=location,
-            )
+            blank = _BlankTotal(path, location, row[0] or location, row[1], label, order)
+            if blank_totals is None:
+                _blank_totals_deviation(sink, "", [blank])
+            else:
+                blank_totals.append(blank)
             return None
         sink.blank(path)
         return 0
@@ -368,6 +392,7 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
     columns: _Columns | None = None
     undivided: Row | None = None
     ambiguous: dict[str, tuple[Row, _RowRead]] = {}
+    blank_totals: list[_BlankTotal] = []
 
     def finish_pending() -> None:
         nonlocal pending
@@ -389,7 +414,7 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
         if label_at is None:
             if pending is not None and row.numbers():
                 read = _read_row(row, columns, 0, _request_row_balances)
-                _store_request_row(sink, pending_key, pending, row, read, columns, zero_rows)
+                _store_request_row(sink, pending_key, pending, row, read, columns, zero_rows, blank_totals)
                 found[pending_key] = (pending, read)
                 pending = None
             elif row.numbers():
@@ -455,7 +480,7 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
             ambiguous[key] = (row, read)
             found[key] = (row, read)
             continue
-        _store_request_row(sink, key, row, row, read, columns, zero_rows)
+        _store_request_row(sink, key, row, row, read, columns, zero_rows, blank_totals)
         found[key] = (row, read)
     finish_pending()
     if columns is None:
@@ -468,8 +493,9 @@ def read_requests(rows: list[Row], sink: Sink) -> None:
                 found[key] = (row, _RowRead(settled, "rejoined", read.printed))
                 progress = True
     for key, (row, _) in ambiguous.items():
-        _store_request_row(sink, key, row, row, found[key][1], columns, zero_rows)
+        _store_request_row(sink, key, row, row, found[key][1], columns, zero_rows, blank_totals)
     _zero_rows_deviation(sink, name, zero_rows, len(columns.keys))
+    _blank_totals_deviation(sink, name, blank_totals)
     _unprinted_request_rows(sink, rows, found, undivided)
 
 
@@ -541,6 +567,7 @@ def _store_request_row(
     read: _RowRead,
     columns: _Columns,
     zero_rows: dict[int, list[int]],
+    blank_totals: list[_BlankTotal],
 ) -> None:
     name = TABLE_NAMES["requests"]
     label = label_row.label
@@ -571,7 +598,68 @@ def _store_request_row(
             continue
         number = columns.keys.index(col.key) + 1
         location = f"{where}第{number}列（{col.label}）"
-        sink.put(path, _count(sink, read.cells[col.key], path, location, col.label, total=is_total), location)
+        value = _count(
+            sink,
+            read.cells[col.key],
+            path,
+            location,
+            col.label,
+            total=is_total,
+            blank_totals=blank_totals,
+            row=(where, label_row.number),
+            order=number,
+        )
+        sink.put(path, value, location)
+
+
+_TOTAL_HINT = "合计单元格应印出合计数。"
+
+
+def _blank_totals_deviation(sink: Sink, name: str, blanks: list[_BlankTotal]) -> None:
+    """FD-4 for a table's blank totals: one finding for a column blank in two rows or more,
+    one for what is left of a row blank in two columns or more, and one per cell else."""
+    left = list(blanks)
+    by_column: dict[str, list[_BlankTotal]] = {}
+    for blank in left:
+        by_column.setdefault(blank.column, []).append(blank)
+    for column, cells in by_column.items():
+        if len(cells) < 2:
+            continue
+        rows = spans(c.number for c in cells)
+        sink.deviation(
+            "FD-4",
+            "warning",
+            f"{name}“{column}”栏第{rows}行空白（共 {len(cells)} 个单元格），按各项之和计。",
+            _TOTAL_HINT,
+            path=cells[0].path,
+            location=f"{name}“{column}”栏第{rows}行",
+        )
+        left = [b for b in left if b not in cells]
+    by_row: dict[str, list[_BlankTotal]] = {}
+    for blank in left:
+        by_row.setdefault(blank.row, []).append(blank)
+    for row, cells in by_row.items():
+        if len(cells) < 2:
+            sink.deviation(
+                "FD-4", "warning", f"{cells[0].location}空白，按各项之和计。", _TOTAL_HINT,
+                path=cells[0].path, location=cells[0].location,
+            )
+            continue
+        orders = [c.order for c in cells]
+        together = orders == list(range(orders[0], orders[0] + len(orders)))
+        named = (
+            f"“{cells[0].column}”至“{cells[-1].column}”{len(cells)} 栏"
+            if together
+            else "、".join(f"“{c.column}”" for c in cells) + f"共 {len(cells)} 栏"
+        )
+        sink.deviation(
+            "FD-4",
+            "warning",
+            f"{row}{named}空白，按各项之和计。",
+            _TOTAL_HINT,
+            path=cells[0].path,
+            location=row,
+        )
 
 
 def _text_layer_deviation(sink: Sink, where: str, row: Row) -> None:
@@ -766,14 +854,24 @@ def read_appeals(rows: list[Row], sink: Sink) -> None:
         _zero_rows_deviation(sink, name, {read.printed: [data.number]}, len(_APPEAL_KEYS))
     elif read.how == "rejoined":
         _rejoined_deviation(sink, where, read, [read.cells[k] for k in columns.keys])
+    blank_totals: list[_BlankTotal] = []
     for key in _APPEAL_KEYS:
         path = f"appeals.{key}"
         number = columns.keys.index(key) + 1
         location = f"{where}第{number}列（{_appeal_label(key)}）"
         value = _count(
-            sink, read.cells[key], path, location, _appeal_label(key), total=key.endswith(".total")
+            sink,
+            read.cells[key],
+            path,
+            location,
+            _appeal_label(key),
+            total=key.endswith(".total"),
+            blank_totals=blank_totals,
+            row=(where, data.number),
+            order=number,
         )
         sink.put(path, value, location)
+    _blank_totals_deviation(sink, name, blank_totals)
 
 
 # --- table 二 ----------------------------------------------------------------------------------
@@ -979,3 +1077,106 @@ def _proactive_value(sink: Sink, text: str, path: str, location: str, decimal: b
         )
         return Decimal(0) if decimal else 0
     return number if decimal else int(number)
+
+
+# --- tables that are none of 二, 三, 四 --------------------------------------------------------
+
+# Group labels and header words of the three tables, beyond their row and column labels.
+_STATUTORY_WORDS = ("第二十条", "信息内容", "勾稽关系", *_APPEAL_WORDS)
+
+
+def is_statutory_label(cell: str) -> bool:
+    """Whether ``cell`` is a row, column, group or header label of table 二, 三 or 四: a table
+    holding none is some other table (a fee table, a list of channels), never part of them."""
+    key = core_label(cell)
+    if len(key) < 2:
+        return False
+    if any(w in fold(cell) for w in _STATUTORY_WORDS):
+        return True
+    known = (
+        _REQUEST_ROWS,
+        _REQUEST_COLUMNS,
+        _PROACTIVE_ROWS,
+        _FIELD_BY_COLUMN,
+        _FIELD_BY_COLUMN_2019,
+        _APPEAL_COLUMNS,
+    )
+    if key in _REQUEST_GROUPS or key in _ROWS_2019 or any(key in names for names in known):
+        return True
+    return match_label(cell, _REQUEST_ROWS, _REQUEST_VARIANTS) is not None or (
+        match_label(cell, _PROACTIVE_ROWS, _PROACTIVE_VARIANTS) is not None
+    )
+
+
+_FEE_WORDS = re.compile(r"信息处理费|处理费")
+_AMOUNT_WORDS = re.compile(r"金额|费用|收费数|收取")
+_WAIVED = re.compile(r"减免|免收|减收|免除")
+_UNIT = re.compile(r"[（(]?(?:单位[:：]?)?(万元|元)[)）]?")
+
+
+@dataclass(frozen=True)
+class FeeFigure:
+    """The 信息处理费 a small table of its own prints: the amount in 元 and where it stands."""
+
+    yuan: Decimal
+    location: str
+
+
+def read_fee_table(rows: list[Row], where: str) -> FeeFigure | None:
+    """The 信息处理费 amount of a fee table ("收费项目 | 收费件数 | 收费金额（元）" over
+    "信息处理费 | 1 | 100", or "信息处理费收取金额（元） | 100"), in 元.
+
+    The amount is read only where the table itself says which cell it is and in what unit
+    (a header or label with 金额 and 元/万元); otherwise None, and the text's own words decide."""
+    header: Row | None = None
+    for row in rows:
+        if not row.numbers():
+            if any(_AMOUNT_WORDS.search(fold(c)) for c in row.words()):
+                header = row
+            continue
+        label = row.label
+        numbers = [c for c in row.cells[(row.label_index or -1) + 1 :] if parse_cell_number(c) is not None]
+        if label and _FEE_WORDS.search(fold(label)) and len(numbers) == 1 and (unit := _UNIT.search(fold(label))):
+            # One figure beside a label that names the fee and its unit.
+            return _fee_figure(numbers[0], unit[1], f"{where}第{row.number}行（{label}）")
+        if header is None or (label and not _FEE_WORDS.search(fold(label)) and len(rows) > 2):
+            continue
+        amount = _amount_cell(header, row)
+        if amount is not None:
+            text, unit = amount
+            return _fee_figure(text, unit, f"{where}第{row.number}行（{label or '信息处理费'}）")
+    return None
+
+
+def _amount_cell(header: Row, row: Row) -> tuple[str, str] | None:
+    """The text of ``row``'s cell under the header's amount column, and the column's unit."""
+    columns = [(i, c) for i, c in enumerate(header.words()) if c.strip()]
+    # The amount charged, not an amount waived beside it ("减免金额（元）").
+    amount = [
+        (i, c)
+        for i, c in columns
+        if _AMOUNT_WORDS.search(fold(c)) and _UNIT.search(fold(c)) and not _WAIVED.search(fold(c))
+    ]
+    if len(amount) != 1:
+        return None
+    at, title = amount[0]
+    unit = _UNIT.search(fold(title))
+    assert unit is not None
+    if row.aligned and header.aligned:
+        if at < len(row.cells) and parse_cell_number(row.cells[at]) is not None:
+            return row.cells[at], unit[1]
+        return None
+    # Without cell positions: the figures stand in the order of the header's columns after
+    # the one that holds the row labels.
+    figures = [c for c in row.cells if parse_cell_number(c) is not None]
+    names = [c for _, c in columns][1:] if row.label else [c for _, c in columns]
+    if len(figures) == len(names) and title in names:
+        return figures[names.index(title)], unit[1]
+    return None
+
+
+def _fee_figure(text: str, unit: str, location: str) -> FeeFigure | None:
+    number = parse_cell_number(text)
+    if number is None or number < 0:
+        return None
+    return FeeFigure(number * (10000 if unit == "万元" else 1), location)
