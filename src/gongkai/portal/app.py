@@ -51,6 +51,7 @@ from . import (
     localtime,
     pointing,
     queries,
+    reminders,
     roster,
     security,
     uploads,
@@ -730,6 +731,7 @@ def round_page(ctx: Ctx) -> Response:
     return ctx.render(
         "round.html", title=rnd.title, rnd=rnd, rows=shown, counts=counts, names=dashboard.STATUS_NAMES,
         shown_status=status, sort=sort, removed=removed, levels=fmt.LEVELS,
+        reminders=reminders.panel(ctx.db, rnd, rows, ctx.actor.now(), q.get("reminded", "")),
     )
 
 
@@ -753,6 +755,38 @@ def round_close(ctx: Ctx) -> Response:
 def chase_download(ctx: Ctx) -> Response:
     name, data = exports.chase_workbook(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
     return download(name, data, XLSX)
+
+
+@handler(admin=True)
+def reminders_send(ctx: Ctx) -> Response:
+    """催报: the e-mail addresses typed are saved, then the reminders are queued (never sent
+    while the page waits)."""
+    rnd = queries.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
+    items = [(k, v) for k, v in (ctx.form.multi_items() if ctx.form else []) if isinstance(v, str)]
+    typed = {i: v for k, v in items if k.startswith("email_") and (i := parse_id(k[len("email_"):])) is not None}
+    reminders.save_emails(ctx.db, ctx.actor, rnd, typed)
+    action = ctx.text("action")
+    if action == "save":
+        return ctx.redirect(f"/county/rounds/{rnd.id}#reminders")
+    ticked = [i for k, v in items if k == "body" and (i := parse_id(v)) is not None]
+    if action == "ticked" and not ticked:
+        raise PortalError("请先勾选要催报的单位。")
+    sends = reminders.queue_reminders(
+        ctx.db, ctx.actor, rnd, ticked=ticked or None, portal_url=str(ctx.request.base_url), sessions=ctx.portal.sessions
+    )
+    return ctx.redirect(f"/county/rounds/{rnd.id}?reminded={sum(s.status == 'queued' for s in sends)}#reminders")
+
+
+@handler(admin=True)
+def reminder_settings(ctx: Ctx) -> Response:
+    """催报设置: the county's SMTP server and group robots (secrets are never shown back)."""
+    if ctx.request.method == "POST":
+        reminders.save_settings(ctx.db, ctx.actor, ctx.text)
+        return ctx.redirect("/county/reminders?saved=1")
+    return ctx.render(
+        "reminder_settings.html", title="催报设置", s=reminders.settings_of(ctx.db), securities=reminders.SECURITIES,
+        mask=reminders.mask_url, saved=ctx.request.query_params.get("saved") == "1", here=str(ctx.request.base_url),
+    )
 
 
 @handler(admin=True)
@@ -973,6 +1007,8 @@ ROUTES = [
     Route("/county/rounds/{round_id}/accounts", accounts_issue, methods=["POST"], name="accounts"),
     Route("/county/rounds/{round_id}/close", round_close, methods=["POST"], name="round_close"),
     Route("/county/rounds/{round_id}/chase.xlsx", chase_download, name="chase"),
+    Route("/county/rounds/{round_id}/reminders", reminders_send, methods=["POST"], name="reminders"),
+    Route("/county/reminders", reminder_settings, methods=["GET", "POST"], name="reminder_settings"),
     Route("/county/rounds/{round_id}/bodies", body_add, methods=["POST"], name="body_add"),
     Route("/county/rounds/{round_id}/totals", totals_page, name="totals"),
     Route("/county/rounds/{round_id}/download.zip", zip_download, name="zip"),

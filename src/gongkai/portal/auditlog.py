@@ -33,6 +33,11 @@ AUDIT_ACTIONS: dict[str, str] = {
     "round_close": "关闭报送年度",
     "denied": "拒绝访问",
     "download": "下载",
+    "reminder_settings": "修改催报设置",
+    "reminder_email": "设置催报邮箱",
+    "reminder_queue": "催报",
+    "reminder_sent": "催报已发送",
+    "reminder_failed": "催报发送失败",
 }
 
 

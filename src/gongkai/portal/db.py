@@ -222,3 +222,52 @@ def upgrade(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+# --- 催报 (reminders) -------------------------------------------------------------------------
+
+
+class ReminderSettings(Base):
+    """How the county's reminders go out: one row (id 1). The SMTP password and the DingTalk
+    secret are needed in clear to send, so they are stored, but no page ever shows them."""
+
+    __tablename__ = "reminder_settings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    smtp_host: Mapped[str] = mapped_column(String(255), default="")
+    smtp_port: Mapped[int] = mapped_column(Integer, default=587)
+    smtp_security: Mapped[str] = mapped_column(String(10), default="starttls")  # starttls | ssl | none
+    smtp_user: Mapped[str] = mapped_column(String(255), default="")
+    smtp_password: Mapped[str] = mapped_column(String(255), default="")
+    smtp_from: Mapped[str] = mapped_column(String(255), default="")
+    wecom_url: Mapped[str] = mapped_column(String(500), default="")
+    dingtalk_url: Mapped[str] = mapped_column(String(500), default="")
+    dingtalk_secret: Mapped[str] = mapped_column(String(255), default="")
+    portal_url: Mapped[str] = mapped_column(String(500), default="")  # the address named in messages
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ReminderContact(Base):
+    """A body's e-mail address as the county typed it (else one found in its report is used)."""
+
+    __tablename__ = "reminder_contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), unique=True)
+    email: Mapped[str] = mapped_column(String(255), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ReminderSend(Base):
+    """One reminder on its way or sent: an e-mail to one body, or one group-robot message."""
+
+    __tablename__ = "reminder_sends"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"), nullable=True)  # None: a group message
+    channel: Mapped[str] = mapped_column(String(10))  # email | wecom | dingtalk
+    target: Mapped[str] = mapped_column(String(255), default="")  # the address, or the robot's host
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | sent | failed
+    detail: Mapped[str] = mapped_column(Text, default="")  # why it failed, in Chinese
+    text: Mapped[str] = mapped_column(Text, default="")  # the message as sent
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 import zipfile
 from decimal import Decimal
@@ -18,32 +19,47 @@ from ..xlsx_text import append_row
 from .actors import Actor
 from .auditlog import audit
 from .dashboard import dashboard
+from .db import Version
 from .errors import PortalError
 from .figures import figure_values
 from .localtime import when, zone_label
-from .queries import account_of, best_version, blob_data, bodies, get_round, latest_submission
+from .queries import account_of, best_version, blob_data, bodies, get_round, latest_submission, latest_version
 from .roster import body_model
 from .workbooks import workbook_bytes
 from .workflow import BodyState, is_locked
 
 
+def _contact(version: Version | None) -> tuple[str, str]:
+    """The contact (联系单位, often a person's name) and phone the body's latest report gives."""
+    if version is None:
+        return "", ""
+    try:
+        preamble = json.loads(version.report_json).get("preamble") or {}
+    except (ValueError, AttributeError):
+        return "", ""
+    contact, phone = preamble.get("contact"), preamble.get("phone")
+    return (contact if isinstance(contact, str) else "", phone if isinstance(phone, str) else "")
+
+
 def chase_workbook(db: Session, actor: Actor, round_id: int) -> tuple[str, bytes]:
-    """催报名单.xlsx: every body not yet submitted, with its status and contact account."""
+    """催报名单.xlsx: every body not yet submitted, with its status, contact account, and the
+    contact and phone from its latest report (blank when it has none)."""
     rnd = get_round(db, actor, round_id)
     wb = Workbook()
     ws = wb.active
     ws.title = "催报名单"
-    append_row(ws, ["机关全称", "简称", "状态", "错误", "警告", f"最后上传（{zone_label(actor.zone)}）", "截止日期", "用户名"])
+    append_row(ws, ["机关全称", "简称", "状态", "错误", "警告", f"最后上传（{zone_label(actor.zone)}）", "截止日期", "用户名", "联系人（联系单位）", "联系电话"])
     for r in dashboard(db, rnd, actor.now(), actor.zone):
         if is_locked(r.body.state):
             continue
         user = account_of(db, r.body.id)
+        contact, phone = _contact(latest_version(db, r.body.id))
         append_row(ws, [
             r.body.name, r.body.short_name, r.status_label, r.errors if r.errors is not None else "",
             r.warnings if r.warnings is not None else "", when(r.last_upload, actor.zone) if r.last_upload else "",
-            f"{rnd.deadline}" if rnd.deadline else "", user.username if user else "",
+            f"{rnd.deadline}" if rnd.deadline else "", user.username if user else "", contact, phone,
         ])
-    for col, width in zip("ABCDEFGH", (36, 14, 10, 8, 8, 18, 12, 14), strict=True):
+    for col, width in zip("ABCDEFGHIJ", (36, 14, 10, 8, 8, 18, 12, 14, 20, 16), strict=True):
         ws.column_dimensions[col].width = width
     audit(db, actor, "download", f"{rnd.title} 催报名单")
     db.commit()
