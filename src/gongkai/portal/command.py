@@ -51,3 +51,49 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"未启动：{exc}", err=True)
             raise typer.Exit(2) from exc
         serve(data, db=db, host=host, port=port, demo=demo, max_upload=max_upload_mb * 1024 * 1024, zone=timezone)
+
+    @app.command("backup")
+    def backup_command(
+        output: Annotated[Path, typer.Option("--output", "-o", help="备份文件（.zip）。")],
+        data: Annotated[Path, typer.Option("--data", help="数据文件夹（内含 SQLite 数据库 gongkai.db）。")] = Path("gongkai-data"),
+        db: Annotated[
+            Optional[str],  # noqa: UP045 - Typer needs Optional on Python 3.10
+            typer.Option("--db", help="数据库地址；不给出时用 --data 中的 SQLite。"),
+        ] = None,
+    ) -> None:
+        """备份填报系统的全部数据（各单位的上传、版本、报告、账号和操作日志）到一个文件；系统运行中也可以备份。"""
+        from .backup import BackupError, backup
+        from .serving import database_url
+
+        if db is None and not (data / "gongkai.db").exists():
+            typer.echo(f"未备份：{data} 中没有填报系统的数据库 gongkai.db。", err=True)
+            raise typer.Exit(2)
+        try:
+            summary = backup(database_url(data, db), output)
+        except BackupError as exc:
+            typer.echo(f"未备份：{exc}", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(f"已备份到 {summary.path}：{len(summary.rows)} 张表，共 {summary.total} 行（数据库版本 {summary.revision}）。")
+
+    @app.command("restore")
+    def restore_command(
+        backup_file: Annotated[Path, typer.Argument(help="gongkai backup 生成的备份文件。", metavar="备份文件")],
+        data: Annotated[Path, typer.Option("--data", help="恢复到的数据文件夹（其中还没有数据库）。")] = Path("gongkai-data"),
+        db: Annotated[
+            Optional[str],  # noqa: UP045
+            typer.Option("--db", help="恢复到的数据库地址（须为空数据库）；不给出时用 --data 中的 SQLite。"),
+        ] = None,
+    ) -> None:
+        """把备份恢复到一个空的数据库（可从 SQLite 恢复到 PostgreSQL，反之亦然）；已有数据的数据库不会被改动。"""
+        from .backup import BackupError, restore
+        from .serving import database_url
+
+        if not backup_file.is_file():
+            typer.echo(f"未恢复：找不到备份文件 {backup_file}。", err=True)
+            raise typer.Exit(2)
+        try:
+            summary = restore(backup_file, database_url(data, db))
+        except BackupError as exc:
+            typer.echo(f"未恢复：{exc}", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(f"已恢复 {summary.total} 行（{len(summary.rows)} 张表）。")
