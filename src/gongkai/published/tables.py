@@ -968,6 +968,8 @@ def read_proactive(rows: list[Row], sink: Sink) -> None:
             if from_layer is not None:
                 cells = from_layer
                 _text_layer_deviation(sink, where, row)
+        if cells is None and spec.fields and not layout_2019:
+            cells = _proactive_rejoined(sink, where, row, label_at, spec)
         if cells is None:
             _unreadable_row(sink, name, row, f"的数字个数与“{spec.label}”行不符", label)
             for path in _proactive_paths(spec):
@@ -1057,6 +1059,31 @@ def _proactive_cells(
     if numbers and len(numbers) < len(wanted) and all(parse_cell_number(n) == 0 for n in numbers):
         return {f: ("0", i) for i, f in enumerate(wanted, start=1)}
     return None
+
+
+def _proactive_rejoined(
+    sink: Sink, where: str, row: Row, label_at: int, spec: fmt.ProactiveRow
+) -> dict[str, tuple[str | None, int]] | None:
+    """A row of table 二 printed a cell a line with a figure broken in two ("规章" "0" "0" "1"
+    "2" for 0 0 12): table 二 has no totals to decide between joinings, so the row is read only
+    where the digits allow one joining at all (a joined figure never starts with 0), and said
+    (FD-12); with more than one it stays unread (FD-5)."""
+    values = [c for c in row.cells[label_at + 1 :] if is_value(c)]
+    if not row.split or len(values) <= len(spec.fields) or not all(_DIGITS.match(v) for v in values):
+        return None
+    fits, tried = _rejoined(values, list(spec.fields), lambda _: True)
+    if tried != 1:
+        return None
+    figures = [fits[0][f] for f in spec.fields]
+    sink.deviation(
+        "FD-12",
+        "warning",
+        f"{where}逐行印出{len(values)}个数字，多于{len(figures)}栏；表二没有合计可供核对，"
+        f"而数字只有一种接法（接回的数字不以 0 开头），按“{' '.join(figures)}”读取。",
+        "请对照原报告核实该行；报告原文每个单元格应是一个完整的数字。",
+        location=where,
+    )
+    return {f: (fits[0][f], i) for i, f in enumerate(spec.fields, start=1)}
 
 
 def _proactive_value(sink: Sink, text: str, path: str, location: str, decimal: bool) -> int | Decimal:
