@@ -44,6 +44,7 @@ from ..formdata import form_fields, form_values
 from . import (
     accounts,
     auditlog,
+    bulk,
     dashboard,
     editor,
     exports,
@@ -709,6 +710,7 @@ def round_create(ctx: Ctx) -> Response:
 
 
 SORTS: dict[str, Callable[[dashboard.DashboardRow], Any]] = {
+    "roster": lambda r: r.body.id,  # the order of the round's 单位名单: bodies are stored as listed
     "name": lambda r: r.body.name,
     "status": lambda r: list(dashboard.STATUS_NAMES).index(r.status),
     "errors": lambda r: -(r.errors or 0),
@@ -724,13 +726,17 @@ def round_page(ctx: Ctx) -> Response:
     rows = dashboard.dashboard(ctx.db, rnd, ctx.actor.now(), ctx.actor.zone)
     counts = {key: sum(r.status == key for r in rows) for key in dashboard.STATUS_NAMES}
     q = ctx.request.query_params
-    status, sort = q.get("status", ""), q.get("sort", "name")
-    shown = [r for r in rows if not status or r.status == status]
-    shown.sort(key=SORTS.get(sort, SORTS["name"]))
+    status, sort = q.get("status", ""), q.get("sort", "roster")
+    sort = sort if sort in SORTS else "roster"
+    search = q.get("q", "").strip()[: limits.MAX_NAME]
+    shown = [r for r in rows if (not status or r.status == status) and dashboard.matches(r.body, search)]
+    shown.sort(key=SORTS[sort])
     removed = [b for b in queries.bodies(ctx.db, rnd.id, removed=True) if b.removed_at is not None]
     return ctx.render(
         "round.html", title=rnd.title, rnd=rnd, rows=shown, counts=counts, names=dashboard.STATUS_NAMES,
-        shown_status=status, sort=sort, removed=removed, levels=fmt.LEVELS,
+        shown_status=status, sort=sort, removed=removed, levels=fmt.LEVELS, search=search,
+        previous=dashboard.previous_round(ctx.db, rnd), bulk=bulk.result_message(ctx.db, rnd, q),
+        pdf_available=exports.pdf_available(),
         reminders=reminders.panel(ctx.db, rnd, rows, ctx.actor.now(), q.get("reminded", "")),
     )
 
@@ -844,8 +850,23 @@ def totals_page(ctx: Ctx) -> Response:
 @handler(admin=True)
 def zip_download(ctx: Ctx) -> Response:
     q = ctx.request.query_params
-    name, data = exports.download_zip(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]), pdf=q.get("pdf") == "1", html=q.get("html") == "1")
+    name, data = exports.download_zip(
+        ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]), pdf=q.get("pdf") == "1", html=q.get("html") == "1",
+        submitted=q.get("submitted") == "1",
+    )
     return download(name, data, MEDIA[".zip"])
+
+
+@handler(admin=True)
+def round_bulk(ctx: Ctx) -> Response:
+    """通过 / 退回 on the bodies ticked on the dashboard; the round page then names the skipped."""
+    round_id = _int(ctx.request.path_params["round_id"])
+    action = ctx.text("action")
+    if action == "accept" and ctx.text("confirm") != "1":
+        raise PortalError("批量通过前请先勾选“确认通过勾选的单位”。")
+    ticked = [_int(v) for k, v in (ctx.form.multi_items() if ctx.form else []) if k == "body" and isinstance(v, str)]
+    done = bulk.bulk_review(ctx.db, ctx.actor, round_id, action, ticked, ctx.text("reason"))
+    return ctx.redirect(f"/county/rounds/{round_id}?{done.query()}#bulk")
 
 
 @handler(admin=True)
@@ -1012,6 +1033,7 @@ ROUTES = [
     Route("/county/rounds/{round_id}/bodies", body_add, methods=["POST"], name="body_add"),
     Route("/county/rounds/{round_id}/totals", totals_page, name="totals"),
     Route("/county/rounds/{round_id}/download.zip", zip_download, name="zip"),
+    Route("/county/rounds/{round_id}/bulk", round_bulk, methods=["POST"], name="round_bulk"),
     Route("/county/bodies/{body_id}/rename", body_rename, methods=["POST"], name="body_rename"),
     Route("/county/bodies/{body_id}/remove", body_remove, methods=["POST"], name="body_remove"),
     Route("/county/bodies/{body_id}/reset", body_reset, methods=["POST"], name="body_reset"),

@@ -69,3 +69,16 @@ def dashboard(db: Session, rnd: Round, now: dt.datetime, zone: str = DEFAULT_ZON
             )
         )
     return rows
+
+
+def matches(body: BodyRow, search: str) -> bool:
+    """The dashboard's name search: a part of the 全称 or the 简称 (any case, for Latin letters)."""
+    if not search:
+        return True
+    needle = search.casefold()
+    return needle in body.name.casefold() or needle in (body.short_name or "").casefold()
+
+
+def previous_round(db: Session, rnd: Round) -> Round | None:
+    """The round this one takes last year's figures from, when it was linked to one."""
+    return db.get(Round, rnd.previous_round_id) if rnd.previous_round_id else None
