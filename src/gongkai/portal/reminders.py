@@ -329,7 +329,7 @@ def queue_reminders(
                 text=f"{subject}\n\n{text}", user_id=user_id, created_at=now, detail="",
             )
             if not p.email:  # nothing to try: say so now, do not wait for the worker
-                send.status, send.detail, send.finished_at = "failed", "没有邮箱地址：请在催报名单中填写该单位的邮箱。", now
+                send.status, send.detail, send.finished_at = "failed", "没有邮箱地址：请在报送年度页面的“催报”中填写该单位的邮箱。", now
                 audit(db, actor, "reminder_failed", f"邮件（{p.row.body.name}）：{send.detail}", p.row.body.id)
             sends.append(send)
     for way, url in (("wecom", settings.wecom_url), ("dingtalk", settings.dingtalk_url)):
