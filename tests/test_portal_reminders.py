@@ -519,3 +519,19 @@ def test_csrf_field_is_on_the_forms(app, world) -> None:  # type: ignore[no-unty
     county = admin_client(app)
     assert csrf_of(county.get("/county/reminders").text)
     assert 'action="/county/rounds/' in section(county.get(round_url(world)).text)
+
+
+def test_starttls_is_never_dropped_for_a_clear_connection(app, portal, world) -> None:  # type: ignore[no-untyped-def]
+    """A server that does not offer STARTTLS when the county chose it: the e-mails fail with the
+    reason, none goes out unencrypted (the stand-in speaks no TLS at all)."""
+    county = admin_client(app)
+    west = world.bodies["西山镇"]
+    with smtp_stand_in() as smtp:
+        configure(county, smtp_host="127.0.0.1", smtp_port=str(smtp.port), smtp_security="starttls",
+                  smtp_user="county-mail", smtp_password=MAIL_PASSWORD, smtp_from="gongkai@county.gov.cn")
+        r = post(county, round_url(world), f"{round_url(world)}/reminders", {"action": "ticked", "body": str(west), f"email_{west}": "west@example.gov.cn"})
+        assert r.status_code == 303
+        assert reminders.wait_idle(30)
+    assert smtp.mails == [] and smtp.logins == []  # neither the password nor the message went in clear
+    (row,) = sends(portal)
+    assert row.status == "failed" and "不支持所选的加密" in row.detail
