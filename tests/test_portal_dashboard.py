@@ -308,3 +308,15 @@ def test_pdfs_are_offered_only_where_libreoffice_is(app, world, portal, clock, m
     assert refused.status_code == 409 and "LibreOffice" in refused.text
     monkeypatch.setattr(exports, "pdf_available", lambda: True)
     assert 'name="pdf" value="1" id="zip-pdf"' in county.get(f"/county/rounds/{world.round_id}").text
+
+
+def test_the_preview_fits_a_phone(app, world, portal, clock) -> None:  # type: ignore[no-untyped-def]
+    """The library's page, served as the preview, takes the screen's width (not a 980 px page
+    shrunk to it) and each table scrolls in a box of its own."""
+    _submit(portal, clock, world, "东山镇")
+    with portal.session() as db:
+        version = queries.latest_version(db, world.bodies["东山镇"])
+    page = admin_client(app).get(f"/b/{world.bodies['东山镇']}/v/{version.id}/preview").text
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert page.count('<div style="overflow-x:auto">\n<table ') == page.count("<table ") == 3
+    assert page.count("</table>\n</div>") == 3

@@ -46,11 +46,25 @@ DRAFT_MARK = (
 )
 
 
+# The preview at a phone's width: the screen's width instead of a 980 px page shrunk to it,
+# smaller margins and type, tables at a width where their headers read across.
+PHONE_FIT = (
+    '\n<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+    "<style>@media (max-width: 600px) { body { padding: 0 10px; font-size: 15px !important; } "
+    "h1 { font-size: 20px !important; } table { min-width: 640px; font-size: 12px !important; } "
+    "td { word-break: keep-all; } }</style>"
+)
+
+
 def preview_html(db: Session, actor: Actor, body_id: int, version_id: int) -> str:
     """The version as the published page would look; a version with errors is marked as a draft
     on the page itself, so a printout or screenshot of it is never taken for the report."""
     row, version = version_for(db, actor, body_id, version_id)
     page = render_html(_reread(db, row, version))
+    head = page.index("<head>") + len("<head>")
+    page = page[:head] + PHONE_FIT + page[head:]
+    # On a phone the wide tables scroll in a box of their own; the text wraps to the screen.
+    page = page.replace("<table ", '<div style="overflow-x:auto">\n<table ').replace("</table>", "</table>\n</div>")
     if version.errors:
         opening = page.index(">", page.index("<body")) + 1
         page = page[:opening] + DRAFT_MARK.format(number=version.number, errors=version.errors) + page[opening:]
