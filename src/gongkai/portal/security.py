@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
 from functools import lru_cache
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .db import LoginFailure, SessionRow, User
@@ -125,20 +126,42 @@ def end_user_sessions(db: Session, user_id: int) -> None:
 
 
 def is_locked(db: Session, username: str, address: str, now: dt.datetime) -> bool:
-    """Whether a login to ``username`` from ``address`` is refused unchecked now.
+    """Whether a login to ``username`` from ``address`` is refused unchecked now."""
+    return wait_for(db, username, address, now) > dt.timedelta(0)
+
+
+def wait_for(db: Session, username: str, address: str, now: dt.datetime) -> dt.timedelta:
+    """How long a login to ``username`` from ``address`` is still refused unchecked (zero: it
+    is checked now).
 
     An address with too many failures across names is refused for a while. A 填报人's name
     (or a name that does not exist: a lock says nothing about whether it does) is locked for
     15 minutes after five failures within 15 minutes. A county account is slowed instead, per
     address: failures from elsewhere never keep the county out."""
-    since = now - LOCK_WINDOW
-    by_address = db.scalar(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.address == address, LoginFailure.at > since)
+    waits = [dt.timedelta(0)]
+    by_address = list(
+        db.scalars(
+            select(LoginFailure.at).where(LoginFailure.address == address, LoginFailure.at > now - LOCK_WINDOW).order_by(LoginFailure.at)
+        )
     )
-    if by_address and by_address >= ADDRESS_FAILURES:
-        return True
+    if len(by_address) >= ADDRESS_FAILURES:
+        # Refused until enough of the window's failures have aged out of it.
+        waits.append(by_address[len(by_address) - ADDRESS_FAILURES] + LOCK_WINDOW - now)
     if db.scalar(select(User.role).where(User.username == username)) == "admin":
-        return admin_wait(db, username, address, now) > dt.timedelta(0)
+        waits.append(admin_wait(db, username, address, now))
+    elif (until := lock_until(db, username, now)) is not None:
+        waits.append(until - now)
+    return max(waits)
+
+
+def wait_minutes(wait: dt.timedelta) -> int:
+    """A wait as the login page says it: whole minutes, rounded up, at least one."""
+    return max(1, math.ceil(wait.total_seconds() / 60))
+
+
+def lock_until(db: Session, username: str, now: dt.datetime) -> dt.datetime | None:
+    """When the lock on the 填报人 name ``username`` ends, or ``None`` when it is not locked.
+    Tries during a lock are refused unchecked and not recorded, so they do not prolong it."""
     times = list(
         db.scalars(
             select(LoginFailure.at)
@@ -146,10 +169,16 @@ def is_locked(db: Session, username: str, address: str, now: dt.datetime) -> boo
             .order_by(LoginFailure.at)
         )
     )
+    until = None
     for i in range(ACCOUNT_FAILURES - 1, len(times)):
         if times[i] - times[i - ACCOUNT_FAILURES + 1] <= LOCK_WINDOW and now - times[i] < LOCK_WINDOW:
-            return True
-    return False
+            until = times[i] + LOCK_WINDOW
+    return until
+
+
+def unlock(db: Session, username: str) -> None:
+    """Lift the lock on ``username``: its failures are forgotten (the audit log keeps them)."""
+    db.execute(delete(LoginFailure).where(LoginFailure.username == username))
 
 
 def admin_wait(db: Session, username: str, address: str, now: dt.datetime) -> dt.timedelta:
