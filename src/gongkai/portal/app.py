@@ -869,24 +869,36 @@ def round_bulk(ctx: Ctx) -> Response:
     return ctx.redirect(f"/county/rounds/{round_id}?{done.query()}#bulk")
 
 
+def _audit_filter(ctx: Ctx) -> tuple[auditlog.AuditFilter, list[str]]:
+    q = ctx.request.query_params
+    return auditlog.parse_filter(q, body_id=parse_id(q.get("body_id", "")), zone=ctx.actor.zone)
+
+
 @handler(admin=True)
 def audit_page(ctx: Ctx) -> Response:
     q = ctx.request.query_params
-    body_id = parse_id(q.get("body_id", ""))
+    where, problems = _audit_filter(ctx)
     page = min(parse_id(q.get("page", "")) or 1, 100_000)
     per = auditlog.AUDIT_PAGE
-    entries = auditlog.audit_entries(
-        ctx.db, action=q.get("action", "")[:40], username=q.get("username", "").strip()[: limits.MAX_NAME], body_id=body_id,
-        offset=(page - 1) * per, limit=per + 1,  # one more tells whether there is a next page
-    )
+    total = auditlog.audit_count(ctx.db, where)
+    entries = auditlog.audit_entries(ctx.db, where=where, offset=(page - 1) * per, limit=per)
 
     def page_query(number: int) -> str:
         return urlencode({**{k: v for k, v in q.items() if k != "page"}, "page": number})
 
     return ctx.render(
-        "audit.html", title="操作日志", entries=entries[:per], more=len(entries) > per, page=page, per_page=per,
-        page_query=page_query, actions=auditlog.AUDIT_ACTIONS, q=q,
+        "audit.html", title="操作日志", entries=entries, total=total, pages=max(1, -(-total // per)), page=page, per_page=per,
+        page_query=page_query, export_query=urlencode({k: v for k, v in q.items() if k != "page"}), actions=auditlog.AUDIT_ACTIONS,
+        q=q, where=where, problems=problems, names=auditlog.body_names(ctx.db, entries), check=auditlog.verify_chain(ctx.db, ctx.actor.zone),
+        action_label=auditlog.action_label, origin_label=auditlog.origin_label,
     )
+
+
+@handler(admin=True)
+def audit_export(ctx: Ctx) -> Response:
+    where, _ = _audit_filter(ctx)
+    name, data = auditlog.export_workbook(ctx.db, ctx.actor, where)
+    return download(name, data, XLSX)
 
 
 # --- the application --------------------------------------------------------------------------
@@ -1039,6 +1051,7 @@ ROUTES = [
     Route("/county/bodies/{body_id}/reset", body_reset, methods=["POST"], name="body_reset"),
     Route("/county/bodies/{body_id}/{action}", body_review, methods=["POST"], name="review"),
     Route("/county/audit", audit_page, name="audit"),
+    Route("/county/audit.xlsx", audit_export, name="audit_export"),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]
 

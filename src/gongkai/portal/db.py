@@ -181,7 +181,9 @@ class LoginFailure(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: nothing in the portal updates or deletes these rows."""
+    """Append-only: nothing in the portal updates or deletes these rows. Each row carries the
+    SHA-256 of its own fields and of the row before it (``prev_hash``), so a row changed or
+    removed in the database breaks the chain (:func:`.auditlog.verify_chain`)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -192,6 +194,19 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40), index=True)
     body_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    entry_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuditChain(Base):
+    """The audit chain's head (one row, id 1): how many entries there are and the last one's
+    hash. Every writer locks this row before it appends, so two requests never chain onto the
+    same entry, and entries cut off the end of the log are noticed."""
+
+    __tablename__ = "audit_chain"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 def make_engine(url: str) -> Engine:

@@ -60,3 +60,9 @@ def end_of_day(date: dt.date, name: str = DEFAULT_ZONE) -> dt.datetime:
 def stamp(now: dt.datetime, name: str = DEFAULT_ZONE) -> str:
     """A local time for file names, ``20261203-1605``."""
     return local(now, name).strftime("%Y%m%d-%H%M")
+
+
+def start_of_day(date: dt.date, name: str = DEFAULT_ZONE) -> dt.datetime:
+    """The naive UTC instant a local calendar day begins (the first moment a "from" date covers)."""
+    midnight = dt.datetime.combine(date, dt.time(), tzinfo=zone(name))
+    return midnight.astimezone(dt.timezone.utc).replace(tzinfo=None)
