@@ -301,3 +301,17 @@ def test_migration_chains_the_entries_a_database_already_holds(db_url) -> None: 
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM audit_log")).scalar() == 4
     engine.dispose()
+
+
+def test_a_restored_backup_passes_the_check(app, world, portal, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from gongkai.portal.backup import backup, restore
+
+    _log(portal, "198.51.100.6", "download", HOSTILE, at=dt.datetime(2026, 1, 10, 9, 0, 0, 654321))
+    backup(db_url, tmp_path / "备份.zip")
+    target = f"sqlite:///{tmp_path / 'restored.db'}"
+    restore(tmp_path / "备份.zip", target)
+    engine = make_engine(target)
+    with session_factory(engine)() as db:
+        check = auditlog.verify_chain(db)
+        assert check.ok and check.entries == db.scalar(select(func.count()).select_from(AuditEntry)), check.problem
+    engine.dispose()
