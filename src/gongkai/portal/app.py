@@ -55,6 +55,7 @@ from . import (
     reminders,
     roster,
     security,
+    timeline,
     uploads,
     versions,
     views,
@@ -276,7 +277,12 @@ def _file(ctx: Ctx, name: str) -> tuple[str, bytes] | None:
 
 # --- login and passwords ----------------------------------------------------------------------
 
-LOGIN_FAILED = "用户名或密码不正确；或者登录失败次数过多，已暂时锁定，请 15 分钟后再试。"
+LOGIN_FAILED = "用户名或密码不正确。连续输错多次会暂时锁定；忘记密码请联系县政务公开办重置。"
+
+
+def _login_wait(wait: dt.timedelta) -> str:
+    """Said only once a name (existing or not: both lock alike) or this address is refused."""
+    return f"登录失败次数过多，已暂时锁定，请 {security.wait_minutes(wait)} 分钟后再试；也可以请县政务公开办解除锁定或重置密码。"
 
 
 @handler(login=False)
@@ -288,16 +294,23 @@ def login_page(ctx: Ctx) -> Response:
     target = ctx.text("next")
     _purge(ctx.portal, ctx.db, now)
     shown = limits.clip(username, limits.MAX_NAME)  # no account name is longer: never log more
-    if security.is_locked(ctx.db, username, where, now):
+    wait = security.wait_for(ctx.db, username, where, now)
+    checked = wait <= dt.timedelta(0)
+    if not checked:
         user = None
         auditlog.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", f"{shown}（已锁定或需等待）")
     else:
         user = security.authenticate(ctx.db, username, password, where, now)
         if user is None:
             auditlog.audit(ctx.db, Actor(None, where, ctx.actor.clock), "login_failed", shown)
+            ctx.db.flush()
+            wait = security.wait_for(ctx.db, username, where, now)  # this failure may be the one that locks
     if user is None:
         ctx.db.commit()
-        return ctx.render("login.html", 200, title="登录", message=LOGIN_FAILED, next=target)
+        message = LOGIN_FAILED if wait <= dt.timedelta(0) else _login_wait(wait)
+        if checked and wait > dt.timedelta(0):
+            message = "用户名或密码不正确。" + message  # this try was checked; the ones refused unchecked say nothing of it
+        return ctx.render("login.html", 200, title="登录", message=message, next=target)
     if ctx.session is not None:
         ctx.db.delete(ctx.session)
     token, _row = security.new_session(ctx.db, user, now)
@@ -336,6 +349,8 @@ def logout(ctx: Ctx) -> Response:
 @handler()
 def password_page(ctx: Ctx) -> Response:
     if ctx.request.method == "GET":
+        if ctx.request.query_params.get("changed") == "1":
+            return ctx.render("password.html", title="修改密码", changed=True, message="密码已修改。本账号在其他地方的登录均已退出，下次登录请用新密码。")
         return ctx.render("password.html", title="修改密码")
     new = ctx.text("new_password")
     if new != ctx.text("new_password2"):
@@ -345,7 +360,7 @@ def password_page(ctx: Ctx) -> Response:
     except PortalError as exc:
         ctx.db.rollback()
         return ctx.render("password.html", 400, title="修改密码", message=str(exc))
-    response = ctx.redirect("/")
+    response = ctx.redirect("/password?changed=1")  # the confirmation, with the way on
     _set_cookie(ctx.request, response, session_cookie(ctx.request), token)  # the old token is void
     return response
 
@@ -406,8 +421,10 @@ def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: st
         narrative_targets=[(p, label) for p, label in NARRATIVE_FIELDS.items()],
         reviews=queries.reviews(ctx.db, body.id),
         submissions=submissions,
-        explanations={s.id: json.loads(s.explanations_json) for s in submissions},
+        events=timeline.timeline(all_versions, submissions, queries.reviews(ctx.db, body.id)),
+        last_leader=_last_leader(ctx, body, submissions),
         account=queries.account_of(ctx.db, body.id),
+        lock=accounts.lock_of(ctx.db, ctx.actor, body.id),
         changed=changed,
         seen=seen,
         locked=workflow.is_locked(body.state) or body.removed_at is not None,
@@ -419,6 +436,13 @@ def body_view(ctx: Ctx, body_id: int, version_id: int | None = None, message: st
     if ctx.actor.is_admin and version is not None and all_versions and version.id == all_versions[0].id:
         versions.mark_seen(ctx.db, body, version)
     return response
+
+
+def _last_leader(ctx: Ctx, body: Any, submissions: list[Any]) -> str:
+    """签发人 as last given: this round's last submission, else the body's in the round before."""
+    if submissions:
+        return submissions[0].leader
+    return queries.previous_leader(ctx.db, body)
 
 
 def _review_marks(review: Any) -> dict[str, Any]:
@@ -743,9 +767,28 @@ def round_page(ctx: Ctx) -> Response:
 
 @handler(admin=True)
 def accounts_issue(ctx: Ctx) -> Response:
+    """GET: each body's account, to tick some. POST: 发放 for bodies without one (all, or the
+    ticked), or 重新生成 for the ticked after a page naming them; the passwords made show once."""
     rnd = queries.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
-    issued = accounts.issue_accounts(ctx.db, ctx.actor, rnd.id)
-    return download(f"{rnd.year}年度账号清单.xlsx", accounts.accounts_workbook(issued, rnd), XLSX)
+    if ctx.request.method == "GET":
+        return ctx.render("accounts.html", title=f"{rnd.title} · 账号", rnd=rnd, lines=accounts.account_lines(ctx.db, ctx.actor, rnd.id))
+    ticked = [_int(v) for k, v in (ctx.form.multi_items() if ctx.form else []) if k == "body" and isinstance(v, str)]
+    regenerate = ctx.text("action") == "regenerate"
+    if regenerate and ctx.text("confirm") != "1":
+        named = accounts.round_bodies(ctx.db, ctx.actor, rnd.id, ticked)
+        if not named:
+            raise PortalError("请先勾选要重新生成密码的单位。")
+        return ctx.render("accounts_confirm.html", title="确认重新生成密码", rnd=rnd, named=named)
+    if regenerate:
+        issued = accounts.regenerate_passwords(ctx.db, ctx.actor, rnd.id, ticked)
+    else:
+        issued = accounts.issue_accounts(ctx.db, ctx.actor, rnd.id, ticked or None)
+    lines = accounts.account_lines(ctx.db, ctx.actor, rnd.id, issued, regenerated=regenerate)
+    data = accounts.accounts_workbook(lines, rnd, portal_url=str(ctx.request.base_url), made_at=ctx.actor.when(ctx.actor.now()))
+    return ctx.render(
+        "accounts_issued.html", title="账号清单", rnd=rnd, issued=issued, lines=lines, workbook=accounts.data_uri(data),
+        filename=f"{rnd.year}年度账号清单.xlsx", message=accounts.issued_notice(issued, lines, regenerated=regenerate),
+    )
 
 
 @handler(admin=True)
@@ -817,7 +860,15 @@ def body_remove(ctx: Ctx) -> Response:
 @handler(admin=True)
 def body_reset(ctx: Ctx) -> Response:
     issued = accounts.reset_password(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]))
-    return ctx.render("reset.html", title="重置密码", issued=issued)
+    lifted = "，账号的锁定也已解除" if issued.unlocked else ""
+    return ctx.render("reset.html", title="重置密码", issued=issued, message=f"已重置 {issued.body.name} 的密码{lifted}。原来的密码已失效。")
+
+
+@handler(admin=True)
+def body_unlock(ctx: Ctx) -> Response:
+    body, was_locked = accounts.unlock_account(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]))
+    done = "已解除锁定，填报人现在可以用原来的密码登录。" if was_locked else "该账号当前没有被锁定，无需解除。"
+    return body_view(ctx, body.id, message=done)
 
 
 @handler(admin=True)
@@ -1037,7 +1088,7 @@ ROUTES = [
     Route("/county", county_home, name="county"),
     Route("/county/rounds", round_create, methods=["POST"], name="round_create"),
     Route("/county/rounds/{round_id}", round_page, name="round"),
-    Route("/county/rounds/{round_id}/accounts", accounts_issue, methods=["POST"], name="accounts"),
+    Route("/county/rounds/{round_id}/accounts", accounts_issue, methods=["GET", "POST"], name="accounts"),
     Route("/county/rounds/{round_id}/close", round_close, methods=["POST"], name="round_close"),
     Route("/county/rounds/{round_id}/chase.xlsx", chase_download, name="chase"),
     Route("/county/rounds/{round_id}/reminders", reminders_send, methods=["POST"], name="reminders"),
@@ -1049,6 +1100,7 @@ ROUTES = [
     Route("/county/bodies/{body_id}/rename", body_rename, methods=["POST"], name="body_rename"),
     Route("/county/bodies/{body_id}/remove", body_remove, methods=["POST"], name="body_remove"),
     Route("/county/bodies/{body_id}/reset", body_reset, methods=["POST"], name="body_reset"),
+    Route("/county/bodies/{body_id}/unlock", body_unlock, methods=["POST"], name="body_unlock"),
     Route("/county/bodies/{body_id}/{action}", body_review, methods=["POST"], name="review"),
     Route("/county/audit", audit_page, name="audit"),
     Route("/county/audit.xlsx", audit_export, name="audit_export"),
