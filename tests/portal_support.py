@@ -8,6 +8,7 @@ browser-like ``post``, the sample workbooks, a stand-in stamped PDF."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import os
@@ -16,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -159,6 +161,15 @@ def post(client: TestClient, page_url: str, url: str, data: dict | None = None, 
     """POST a form the way a browser does: with the CSRF token of the page it is on."""
     token = csrf_of(client.get(page_url).text)
     return client.post(url, data={**(data or {}), "csrf_token": token}, files=files, follow_redirects=False)
+
+
+def accounts_list(html: str) -> list[tuple]:
+    """The rows (header on) of the 账号清单.xlsx linked from the page 发放账号 lands on."""
+    found = re.search(r'href="data:[^;"]+;base64,([^"]+)"[^>]*id="accounts-download"', html)
+    assert found, "page has no 账号清单 link"
+    rows = list(openpyxl.load_workbook(io.BytesIO(base64.b64decode(found.group(1)))).active.iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(rows) if row and row[0] == "机关全称")
+    return rows[header:]
 
 
 def sample_bytes(short: str, year: int = 2025) -> bytes:

@@ -238,9 +238,12 @@ def test_round_file_return_resubmit_accept_and_download_in_chromium(browser: Web
     assert "/county/rounds/" in driver.current_url
     round_url = driver.current_url
     assert driver.find_element(By.ID, "count-not_downloaded").text.startswith("6")
-    accounts = _download(driver, lambda: driver.find_element(By.ID, "issue-accounts").click(), ".xlsx")
+    _click(driver, "issue-accounts")  # a page with the notice and the new passwords, the list a link on it
+    assert "已为 6 个单位发放新账号" in driver.find_element(By.ID, "message").text
+    accounts = _download(driver, lambda: driver.find_element(By.ID, "accounts-download").click(), ".xlsx")
     rows = list(openpyxl.load_workbook(accounts).active.iter_rows(values_only=True))
-    logins = {r[1]: (r[2], r[3]) for r in rows[2:]}
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "机关全称")
+    logins = {r[1]: (r[2], r[3]) for r in rows[header + 1 :]}
     assert len(logins) == 6
     username, initial = logins["东山镇"]
     assert len(initial) >= 12
@@ -253,6 +256,8 @@ def test_round_file_return_resubmit_accept_and_download_in_chromium(browser: Web
     _type(driver, "new_password", NEW_PASSWORD)
     _type(driver, "new_password2", NEW_PASSWORD)
     _click(driver, "password-submit")
+    assert "密码已修改" in driver.find_element(By.ID, "message").text
+    _click(driver, "password-continue")
     assert "/b/" in driver.current_url
     body_url = driver.current_url.split("#")[0]
     prefilled = _download(driver, lambda: driver.find_element(By.ID, "download-workbook").click(), ".xlsx")
