@@ -7,15 +7,11 @@ Revises: 0005
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0006'
-# 0005 is written alongside this migration by another change; until it is in the tree this one
-# follows 0004, so the chain never has two heads whichever lands first.
-down_revision = '0005' if any(Path(__file__).parent.glob('0005_*.py')) else '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
