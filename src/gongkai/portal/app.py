@@ -87,6 +87,7 @@ class Settings:
     body_quota: int = limits.DEFAULT_BODY_QUOTA  # all files one body may store
     body_timeout: float = 30.0  # seconds a request body may pause between two chunks
     zone: str = localtime.DEFAULT_ZONE  # the zone times are shown in (北京时间)
+    admin_networks: tuple[str, ...] = ()  # where county accounts may be used from; () anywhere
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -205,6 +206,13 @@ def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None,
             if request.method == "POST":
                 return PlainTextResponse("请先登录。", status_code=403)
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        if user is not None and user.role == "admin" and not security.address_allowed(ctx.actor.address, portal.settings.admin_networks):
+            # A county session carried to a terminal outside the management networks ends here.
+            if session is not None:
+                db.delete(session)
+            auditlog.audit(db, ctx.actor, "admin_address_refused", f"{request.method} {request.url.path}")
+            db.commit()
+            return ctx.render("error.html", 403, title="不能在这里使用", user=None, message=ADMIN_ELSEWHERE)
         if login and user is not None and user.must_change and fn.__name__ not in ("password_page", "logout"):
             return RedirectResponse("/password", status_code=303)
         try:
@@ -311,6 +319,10 @@ def login_page(ctx: Ctx) -> Response:
         if checked and wait > dt.timedelta(0):
             message = "用户名或密码不正确。" + message  # this try was checked; the ones refused unchecked say nothing of it
         return ctx.render("login.html", 200, title="登录", message=message, next=target)
+    if user.role == "admin" and not security.address_allowed(where, ctx.portal.settings.admin_networks):
+        auditlog.audit(ctx.db, Actor(user, where, ctx.actor.clock), "admin_address_refused", f"登录 {user.username}")
+        ctx.db.commit()
+        return ctx.render("login.html", 403, title="登录", message=ADMIN_ELSEWHERE, next=target)
     if ctx.session is not None:
         ctx.db.delete(ctx.session)
     token, _row = security.new_session(ctx.db, user, now)
@@ -325,6 +337,8 @@ def login_page(ctx: Ctx) -> Response:
     _set_cookie(ctx.request, response, session_cookie(ctx.request), token)
     return response
 
+
+ADMIN_ELSEWHERE = "县政务公开办的账号只能在指定的管理终端上使用，本机的地址不在其中。请到县政务公开办的办公电脑上登录。"
 
 PURGE_EVERY = dt.timedelta(minutes=5)
 

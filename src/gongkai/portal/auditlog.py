@@ -63,6 +63,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "reopen": "重新打开",
     "round_close": "关闭报送年度",
     "denied": "拒绝访问",
+    "admin_address_refused": "管理终端以外的县级账号使用被拒绝",
     "download": "下载",
     "reminder_settings": "修改催报设置",
     "reminder_email": "设置催报邮箱",

@@ -26,6 +26,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="上传文件大小上限（MB）。")] = 20,
         timezone: Annotated[str, typer.Option("--timezone", help="页面和文件中显示时间所用的时区，默认北京时间（Asia/Shanghai）。")] = "Asia/Shanghai",
+        admin_from: Annotated[
+            Optional[list[str]],  # noqa: UP045
+            typer.Option("--admin-from", help="县政务公开办账号只能从这些地址或网段使用（如 10.1.0.0/16，可写多次）；不写时不限。"),
+        ] = None,
     ) -> None:
         """县级填报系统：各单位在浏览器中填报、提交，县政务公开办审核、汇总。
 
@@ -44,13 +48,18 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"已创建管理员 {create_admin}。")
             return
         from .localtime import zone
+        from .security import networks
 
         try:
             zone(timezone)
+            networks(admin_from or [])
         except ValueError as exc:
             typer.echo(f"未启动：{exc}", err=True)
             raise typer.Exit(2) from exc
-        serve(data, db=db, host=host, port=port, demo=demo, max_upload=max_upload_mb * 1024 * 1024, zone=timezone)
+        serve(
+            data, db=db, host=host, port=port, demo=demo, max_upload=max_upload_mb * 1024 * 1024, zone=timezone,
+            admin_networks=tuple(admin_from or ()),
+        )
 
     @app.command("backup")
     def backup_command(

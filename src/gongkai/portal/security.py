@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import math
 import secrets
 from collections.abc import Callable
@@ -217,3 +218,27 @@ def authenticate(db: Session, username: str, password: str, address: str, now: d
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:
     return bool(expected) and bool(given) and secrets.compare_digest(str(expected), str(given))
+
+
+def networks(spec: tuple[str, ...] | list[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The management terminals' networks (``10.1.0.0/16``, ``192.168.3.7``); a ValueError in
+    Chinese names the first one that is no address or network."""
+    out = []
+    for item in spec:
+        try:
+            out.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError as exc:
+            raise ValueError(f"“{item}”不是 IP 地址或网段（如 10.1.0.0/16）。") from exc
+    return tuple(out)
+
+
+def address_allowed(address: str, allowed: tuple[str, ...]) -> bool:
+    """Whether a county account may be used from ``address``: anywhere when no network is
+    configured, else only from inside one of them (等保 入侵防范: 限制管理终端)."""
+    if not allowed:
+        return True
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False  # no address (a test client, a proxy that hides it): not a known terminal
+    return any(ip in net for net in networks(allowed))

@@ -140,6 +140,7 @@ def serve(
     demo: bool = False,
     max_upload: int = limits.DEFAULT_MAX_UPLOAD,
     zone: str = localtime.DEFAULT_ZONE,
+    admin_networks: tuple[str, ...] = (),
     echo: bool = True,
 ) -> None:
     """Upgrade the schema, optionally seed the demo (printing its logins), and serve.
@@ -147,7 +148,8 @@ def serve(
     import uvicorn
 
     localtime.zone(zone)  # an unknown zone is refused before the portal starts
-    settings = Settings(database_url(data, db), max_upload=max_upload, zone=zone)
+    security.networks(admin_networks)  # a bad network is refused before the portal starts
+    settings = Settings(database_url(data, db), max_upload=max_upload, zone=zone, admin_networks=tuple(admin_networks))
     app = create_app(settings)
     if demo:
         logins = seed_demo(app.state.portal)
