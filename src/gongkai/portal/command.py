@@ -70,7 +70,10 @@ def register(app: typer.Typer) -> None:
             typer.Option("--db", help="数据库地址；不给出时用 --data 中的 SQLite。"),
         ] = None,
     ) -> None:
-        """备份填报系统的全部数据（各单位的上传、版本、报告、账号和操作日志）到一个文件；系统运行中也可以备份。"""
+        """备份填报系统的全部数据到一个文件。
+
+        包括各单位的上传、版本、报告、账号和操作日志；系统运行中也可以备份。
+        """
         from .backup import BackupError, backup
         from .serving import database_url
 
@@ -93,7 +96,10 @@ def register(app: typer.Typer) -> None:
             typer.Option("--db", help="恢复到的数据库地址（须为空数据库）；不给出时用 --data 中的 SQLite。"),
         ] = None,
     ) -> None:
-        """把备份恢复到一个空的数据库（可从 SQLite 恢复到 PostgreSQL，反之亦然）；已有数据的数据库不会被改动。"""
+        """把备份恢复到一个空的数据库。
+
+        可从 SQLite 恢复到 PostgreSQL，反之亦然；已有数据的数据库不会被改动。
+        """
         from .backup import BackupError, restore
         from .serving import database_url
 
