@@ -229,7 +229,8 @@ def test_round_from_last_year_zip_prefills_as_init_orgs_previous(app, world, por
         files={"orgs": ("单位名单.csv", orgs, "text/csv"), "previous_zip": ("上年.zip", packed.getvalue(), "application/zip")},
     )
     assert r.status_code == 303, r.text
-    round_id = int(r.headers["location"].rsplit("/", 1)[1])
+    round_id = int(r.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    assert "报送年度已创建" in county.get(r.headers["location"]).text  # the confirmation, and the next step
     with portal.session() as db:
         body = next(b for b in queries.bodies(db, round_id) if b.short_name == "东山镇")
         log = [e.detail for e in auditlog.audit_entries(db, action="round_previous_unreadable")]

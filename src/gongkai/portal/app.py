@@ -744,7 +744,7 @@ def round_create(ctx: Ctx) -> Response:
             ctx.db, ctx.actor, year=year, orgs=path, title=ctx.text("title"), deadline=deadline,
             previous_round_id=previous, previous_reports=previous_reports,
         )
-    return ctx.redirect(f"/county/rounds/{rnd.id}")
+    return ctx.redirect(f"/county/rounds/{rnd.id}?done=created")
 
 
 SORTS: dict[str, Callable[[dashboard.DashboardRow], Any]] = {
@@ -776,7 +776,15 @@ def round_page(ctx: Ctx) -> Response:
         previous=dashboard.previous_round(ctx.db, rnd), bulk=bulk.result_message(ctx.db, rnd, q),
         pdf_available=exports.pdf_available(),
         reminders=reminders.panel(ctx.db, rnd, rows, ctx.actor.now(), q.get("reminded", "")),
+        message=ROUND_DONE.get(q.get("done", ""), ""),
     )
+
+
+# What the round page says after an action redirected to it (``?done=``): fixed words only.
+ROUND_DONE = {
+    "created": "报送年度已创建。下一步：点“发放账号”，把账号清单交给各单位。",
+    "closed": "报送年度已关闭，各单位账号已停用；数据和记录都保留。",
+}
 
 
 @handler(admin=True)
@@ -811,7 +819,7 @@ def round_close(ctx: Ctx) -> Response:
     if ctx.text("confirm") != "1":
         raise PortalError("请勾选“确认关闭”后再关闭报送年度。")
     rnd = roster.close_round(ctx.db, ctx.actor, round_id)
-    return ctx.redirect(f"/county/rounds/{rnd.id}")
+    return ctx.redirect(f"/county/rounds/{rnd.id}?done=closed")
 
 
 @handler(admin=True)
