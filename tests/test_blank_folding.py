@@ -48,6 +48,27 @@ def test_a_row_blank_throughout_is_one_finding_and_a_single_cell_its_own(tmp_pat
     assert any(fmt.REQUEST_PART_COLUMNS[2].label in m and "留空" in m for m in said)
 
 
+def test_one_columns_blanks_in_several_rows_are_one_finding(tmp_path: Path) -> None:
+    column = fmt.REQUEST_PART_COLUMNS[0]
+    rows = ROWS[2:6]
+    path = _blanked(tmp_path, [f"requests.{r.key}.{column.key}" for r in rows])
+    (said,) = _blank_findings(path)
+    assert f"“{column.label}”栏有 {len(rows)} 行空白" in said and "等" in said
+
+
+def test_a_partial_report_is_folded_on_the_rows_it_printed() -> None:
+    """大营镇's crawled page stops after table 三's 13th row, its 法人 columns blank in every
+    row it printed and 自然人 blank in seven: two findings, not ten."""
+    from gongkai import read_report
+
+    report = read_report(Path(__file__).resolve().parents[2] / "shared" / "reports" / "daying-2023-partial.txt")
+    said = [f.message for f in check_report(report) if f.rule == "R0-3"]
+    legal = fmt.REQUEST_PART_COLUMNS[1:]
+    assert len(said) == 2, said
+    assert any(f"“{legal[0].label}”至“{legal[-1].label}”{len(legal)} 栏全部空白" in m for m in said)
+    assert any(f"“{fmt.REQUEST_PART_COLUMNS[0].label}”栏有 7 行空白" in m for m in said)
+
+
 # --- FD-4: blank totals of a published report fold the same way ----------------------------
 
 

@@ -95,7 +95,10 @@ def _folded_blank_request_cells(report: Report, blank: set[str]) -> tuple[list[F
     parts = fmt.REQUEST_PART_COLUMNS
     findings: list[Finding] = []
     folded: set[str] = set()
-    whole = [c for c in parts if all(f"requests.{r.key}.{c.key}" in blank for r in rows)]
+    # A partial report (a crawled page that stops mid-table) is judged on the rows it printed.
+    unprinted = report.provenance.unprinted
+    printed = [r for r in rows if any(f"requests.{r.key}.{c.key}" not in unprinted for c in parts)]
+    whole = [c for c in parts if len(printed) > 1 and all(f"requests.{r.key}.{c.key}" in blank for r in printed)]
     runs: list[list[fmt.Column]] = []
     for c in whole:  # consecutive columns make one range
         if runs and parts.index(runs[-1][-1]) + 1 == parts.index(c):
@@ -103,14 +106,14 @@ def _folded_blank_request_cells(report: Report, blank: set[str]) -> tuple[list[F
         else:
             runs.append([c])
     for run in runs:
-        paths = {f"requests.{r.key}.{c.key}" for r in rows for c in run}
+        paths = {f"requests.{r.key}.{c.key}" for r in printed for c in run}
         named = f"“{run[0].label}”" + (f"至“{run[-1].label}”" if len(run) > 1 else "")
         findings.append(
             finding(
                 report,
                 "R0-3",
                 "warning",
-                f"requests.{rows[0].key}.{run[0].key}",
+                f"requests.{printed[0].key}.{run[0].key}",
                 f"{table}{named}{len(run)} 栏全部空白（共 {len(paths)} 个单元格），按 0 读取。",
                 _BLANK_HINT,
             )
@@ -130,6 +133,22 @@ def _folded_blank_request_cells(report: Report, blank: set[str]) -> tuple[list[F
                 )
             )
             folded |= {f"requests.{r.key}.{c.key}" for c in left}
+    for c in parts:  # what is left of one column, blank in several rows: one finding naming them
+        down = [r for r in rows if f"requests.{r.key}.{c.key}" in blank - folded]
+        if len(down) < 2:
+            continue
+        labels = "、".join(fmt.request_row_label(r.key) for r in down[:3]) + ("等" if len(down) > 3 else "")
+        findings.append(
+            finding(
+                report,
+                "R0-3",
+                "warning",
+                f"requests.{down[0].key}.{c.key}",
+                f"{table}“{c.label}”栏有 {len(down)} 行空白（{labels}），按 0 读取。",
+                _BLANK_HINT,
+            )
+        )
+        folded |= {f"requests.{r.key}.{c.key}" for r in down}
     return findings, folded
 
 
