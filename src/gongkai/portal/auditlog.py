@@ -71,6 +71,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "reminder_sent": "催报已发送",
     "reminder_failed": "催报发送失败",
     "audit_export": "导出操作日志",
+    "blob_mismatch": "文件校验值不符",
 }
 
 # Where an action came from, for what is not a network address: the words the code records

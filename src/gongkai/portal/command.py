@@ -30,6 +30,17 @@ def register(app: typer.Typer) -> None:
             Optional[list[str]],  # noqa: UP045
             typer.Option("--admin-from", help="县政务公开办账号只能从这些地址或网段使用（如 10.1.0.0/16，可写多次）；不写时不限。"),
         ] = None,
+        backup_to: Annotated[
+            Optional[Path],  # noqa: UP045
+            typer.Option("--backup", help="把全部数据备份到这个文件（.zip）后退出，不启动服务；同 gongkai backup -o。", metavar="文件"),
+        ] = None,
+        restore_from: Annotated[
+            Optional[Path],  # noqa: UP045
+            typer.Option("--restore", help="把备份文件恢复到空数据库后退出，不启动服务；同 gongkai restore。", metavar="文件"),
+        ] = None,
+        verify_audit: Annotated[
+            bool, typer.Option("--verify-audit", help="校验操作日志是否完整、未被改动后退出：完整时退出码 0，不完整时 1。")
+        ] = False,
     ) -> None:
         """县级填报系统：各单位在浏览器中填报、提交，县政务公开办审核、汇总。
 
@@ -38,6 +49,9 @@ def register(app: typer.Typer) -> None:
         from ..errors import GongkaiError
         from .serving import create_admin_account, serve
 
+        if backup_to is not None or restore_from is not None or verify_audit:
+            _maintenance(data, db, backup_to, restore_from, verify_audit, timezone)
+            return
         if create_admin:
             password = sys.stdin.readline().rstrip("\r\n")
             try:
@@ -60,6 +74,41 @@ def register(app: typer.Typer) -> None:
             data, db=db, host=host, port=port, demo=demo, max_upload=max_upload_mb * 1024 * 1024, zone=timezone,
             admin_networks=tuple(admin_from or ()),
         )
+
+    def _maintenance(data: Path, db: str | None, backup_to: Path | None, restore_from: Path | None, verify: bool, timezone: str) -> None:
+        """``serve --backup`` / ``--restore`` / ``--verify-audit``: the same as ``gongkai backup`` and
+        ``gongkai restore``, and the audit log's check; then exit without serving."""
+        if sum((backup_to is not None, restore_from is not None, verify)) > 1:
+            typer.echo("--backup、--restore、--verify-audit 一次只能用一个。", err=True)
+            raise typer.Exit(2)
+        if backup_to is not None:
+            backup_command(output=backup_to, data=data, db=db)
+        elif restore_from is not None:
+            restore_command(backup_file=restore_from, data=data, db=db)
+        else:
+            from .localtime import zone
+            from .serving import verify_audit
+
+            try:
+                zone(timezone)
+            except ValueError as exc:
+                typer.echo(f"未校验：{exc}", err=True)
+                raise typer.Exit(2) from exc
+            if db is None and not (data / "gongkai.db").exists():
+                typer.echo(f"未校验：{data} 中没有填报系统的数据库 gongkai.db。", err=True)
+                raise typer.Exit(2)
+            from sqlalchemy.exc import SQLAlchemyError
+
+            try:
+                check = verify_audit(data, db, timezone)
+            except SQLAlchemyError as exc:
+                typer.echo(f"未校验：无法读取数据库中的操作日志（{type(exc).__name__}）。", err=True)
+                raise typer.Exit(2) from exc
+            if check.ok:
+                typer.echo(f"操作日志校验通过：{check.message}")
+                return
+            typer.echo(f"操作日志校验未通过：{check.message}", err=True)
+            raise typer.Exit(1)
 
     @app.command("backup")
     def backup_command(

@@ -3,6 +3,7 @@ take an :class:`~.actors.Actor` checking what it may see (anything else is :clas
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from ..findings import Finding
 from ..model import Report
 from .actors import Actor, require_admin
 from .db import Blob, BodyRow, Review, Round, Submission, User, Version
-from .errors import NotFound
+from .errors import NotFound, PortalError
 
 
 def rounds(db: Session) -> list[Round]:
@@ -115,10 +116,28 @@ def reviews(db: Session, body_id: int) -> list[Review]:
     return list(db.scalars(select(Review).where(Review.body_id == body_id).order_by(Review.id.desc())))
 
 
-def blob_data(db: Session, blob_id: int) -> bytes:
+BLOB_MISMATCH = "文件已损坏或被改动（校验值不符），未提供下载，请联系管理员从备份恢复。"
+
+
+def blob_data(db: Session, blob_id: int, actor: Actor | None = None) -> bytes:
+    """A stored file's bytes, re-checked against the SHA-256 recorded when it was stored
+    (等保 数据完整性). A file that no longer matches is never handed out: whatever the request
+    had not committed is dropped, a ``blob_mismatch`` entry is committed to the audit log (by
+    ``actor``, or with no user when a caller has none), and the refusal is raised (409)."""
     blob = db.get(Blob, blob_id)
     assert blob is not None
-    return blob.data
+    data, expected = blob.data, blob.sha256
+    if hashlib.sha256(data).hexdigest() == expected:
+        return data
+    from .auditlog import audit  # the audit log imports nothing from here; kept local all the same
+
+    body_id = db.scalar(select(Version.body_id).where(Version.blob_id == blob_id).limit(1))
+    if body_id is None:
+        body_id = db.scalar(select(Submission.body_id).where(Submission.stamped_blob_id == blob_id).limit(1))
+    db.rollback()
+    audit(db, actor or Actor(None), "blob_mismatch", f"存储文件 {blob_id} 的校验值不符（应为 {expected[:16]}…），已拒绝下载", body_id)
+    db.commit()
+    raise PortalError(BLOB_MISMATCH, 409)
 
 
 def previous_body(db: Session, row: BodyRow) -> BodyRow | None:

@@ -15,6 +15,7 @@ from ..workbook import write_workbook
 from . import accounts, editor, limits, localtime, queries, roster, security, uploads, workbooks, workflow
 from .actors import Actor
 from .app import Portal, Settings, create_app
+from .auditlog import ChainCheck
 from .db import User
 
 DB_FILE = "gongkai.db"
@@ -167,6 +168,20 @@ def serve(
     uvicorn.run(
         app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info", server_header=False
     )
+
+
+def verify_audit(data: Path, db: str | None = None, zone: str = localtime.DEFAULT_ZONE) -> ChainCheck:
+    """Recompute the audit log's chain in the database (``gongkai serve --verify-audit``);
+    the schema is not touched, nothing is written."""
+    from .auditlog import verify_chain
+    from .db import make_engine, session_factory
+
+    engine = make_engine(database_url(data, db))
+    try:
+        with session_factory(engine)() as session:
+            return verify_chain(session, zone)
+    finally:
+        engine.dispose()
 
 
 def create_admin_account(data: Path, db: str | None, username: str, password: str) -> None:

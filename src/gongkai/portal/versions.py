@@ -28,15 +28,16 @@ from .uploads import read_upload
 
 def stored_file(db: Session, actor: Actor, body_id: int, version_id: int) -> tuple[str, bytes]:
     row, version = version_for(db, actor, body_id, version_id)
+    data = blob_data(db, version.blob_id, actor)  # a file that fails its check is refused, not logged as downloaded
     audit(db, actor, "download", f"第 {version.number} 版原文件 {version.filename}", row.id)
     db.commit()
-    return version.filename, blob_data(db, version.blob_id)
+    return version.filename, data
 
 
-def _reread(db: Session, row: BodyRow, version: Version) -> Report:
+def _reread(db: Session, row: BodyRow, version: Version, actor: Actor | None = None) -> Report:
     """The version read again from the stored file exactly as the batch reads it, by the
-    body the roster records."""
-    report = read_upload(blob_data(db, version.blob_id), version.filename)[1]
+    body the roster records (a stored file that fails its check is refused, by ``actor``)."""
+    report = read_upload(blob_data(db, version.blob_id, actor), version.filename)[1]
     return as_portal_body(report, row, round_of(db, row).year)
 
 
@@ -60,7 +61,7 @@ def preview_html(db: Session, actor: Actor, body_id: int, version_id: int) -> st
     """The version as the published page would look; a version with errors is marked as a draft
     on the page itself, so a printout or screenshot of it is never taken for the report."""
     row, version = version_for(db, actor, body_id, version_id)
-    page = render_html(_reread(db, row, version))
+    page = render_html(_reread(db, row, version, actor))
     head = page.index("<head>") + len("<head>")
     page = page[:head] + PHONE_FIT + page[head:]
     # On a phone the wide tables scroll in a box of their own; the text wraps to the screen.
@@ -78,11 +79,11 @@ def report_file(db: Session, actor: Actor, body_id: int, version_id: int, kind: 
         raise NotFound()
     if version.errors:
         raise PortalError("该版本有错误，不生成报告。请改正后重新上传。", 409)
-    report = _reread(db, row, version)
+    report = _reread(db, row, version, actor)
     name = f"{safe_filename(report.title)}{kind}"
     cached = db.scalar(select(Rendered).where(Rendered.version_id == version.id, Rendered.kind == kind))
     if cached is not None:
-        data = blob_data(db, cached.blob_id)
+        data = blob_data(db, cached.blob_id, actor)
     else:
         with tempfile.TemporaryDirectory(prefix="gongkai-render-") as tmp:
             docx = render_docx(report, Path(tmp) / "report.docx", None)
@@ -108,9 +109,10 @@ def stamped_file(db: Session, actor: Actor, body_id: int, submission_id: int) ->
     sub = db.get(Submission, submission_id)
     if sub is None or sub.body_id != row.id or sub.stamped_blob_id is None:
         raise NotFound()
+    data = blob_data(db, sub.stamped_blob_id, actor)
     audit(db, actor, "download", f"盖章件（提交 {actor.when(sub.submitted_at)}）", row.id)
     db.commit()
-    return f"{safe_filename(row.name)}{round_of(db, row).year}年度报告盖章件.pdf", blob_data(db, sub.stamped_blob_id)
+    return f"{safe_filename(row.name)}{round_of(db, row).year}年度报告盖章件.pdf", data
 
 
 def figures_before(db: Session, body: BodyRow, version: Version) -> tuple[Version | None, dict[str, str]]:
