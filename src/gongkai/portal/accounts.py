@@ -16,7 +16,7 @@ from ..xlsx_text import append_row
 from . import security
 from .actors import Actor, require_admin
 from .auditlog import audit
-from .db import BodyRow, Round, User
+from .db import BodyRow, PasswordHistory, Round, User
 from .errors import NotFound, PortalError
 from .queries import account_of, bodies, body_for, get_round
 from .workbooks import workbook_bytes
@@ -30,7 +30,8 @@ def create_admin(db: Session, username: str, password: str, clock: Callable[[], 
         raise PortalError(f"用户名 {username} 已存在。")
     if problem := security.password_problem(password, username):
         raise PortalError(problem)
-    user = User(username=username, password_hash=security.hash_password(password), role="admin", must_change=False, created_at=clock())
+    now = clock()
+    user = User(username=username, password_hash=security.hash_password(password), role="admin", must_change=False, created_at=now, password_changed_at=now)
     db.add(user)
     db.flush()
     audit(db, Actor(user, "command line", clock), "admin_create", f"管理员 {username}")
@@ -49,13 +50,30 @@ def change_password(db: Session, actor: Actor, old: str, new: str) -> str:
         raise PortalError("新密码不能与原密码相同。")
     if problem := security.password_problem(new, user.username):
         raise PortalError(problem)
+    if _recently_used(db, user, new):
+        raise PortalError(f"新密码不能与最近用过的 {security.PASSWORD_HISTORY} 个密码相同，请换一个。")
+    now = actor.now()
+    db.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
     user.password_hash = security.hash_password(new)
     user.must_change = False
+    user.password_changed_at = now
     security.end_user_sessions(db, user.id)
     token, _row = security.new_session(db, user, actor.now())
     audit(db, actor, "password_change", f"{user.username}（其他会话均已退出）", user.body_id)
     db.commit()
     return token
+
+
+def _recently_used(db: Session, user: User, password: str) -> bool:
+    """Whether ``password`` is one of the account's last five: the current one and the four
+    before it (older hashes are kept but no longer count)."""
+    earlier = db.scalars(
+        select(PasswordHistory.password_hash)
+        .where(PasswordHistory.user_id == user.id)
+        .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc())
+        .limit(security.PASSWORD_HISTORY - 1)
+    )
+    return any(security.verify_password(h, password) for h in [user.password_hash, *earlier])
 
 
 @dataclass
@@ -137,6 +155,7 @@ def issue_accounts(db: Session, actor: Actor, round_id: int, body_ids: Collectio
         user = User(username=_username(rnd, body), role="filer", body_id=body.id, created_at=actor.now())
         user.password_hash = security.hash_password(password)
         user.must_change = True
+        user.password_changed_at = actor.now()
         db.add(user)
         issued.append(IssuedAccount(body, user.username, password))
     names = "、".join(a.username for a in issued) or "无"
@@ -162,6 +181,7 @@ def regenerate_passwords(db: Session, actor: Actor, round_id: int, body_ids: Col
         password = security.random_password()
         user.password_hash = security.hash_password(password)
         user.must_change = True
+        user.password_changed_at = actor.now()
         security.end_user_sessions(db, user.id)
         unlocked = security.lock_until(db, user.username, actor.now()) is not None
         security.unlock(db, user.username)
@@ -251,6 +271,7 @@ def reset_password(db: Session, actor: Actor, body_id: int) -> IssuedAccount:
     password = security.random_password()
     user.password_hash = security.hash_password(password)
     user.must_change = True
+    user.password_changed_at = actor.now()
     security.end_user_sessions(db, user.id)
     # The clerk asked for a reset because they could not log in: the lock goes with the old password.
     unlocked = security.lock_until(db, user.username, actor.now()) is not None

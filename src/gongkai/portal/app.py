@@ -88,6 +88,7 @@ class Settings:
     body_timeout: float = 30.0  # seconds a request body may pause between two chunks
     zone: str = localtime.DEFAULT_ZONE  # the zone times are shown in (北京时间)
     admin_networks: tuple[str, ...] = ()  # where county accounts may be used from; () anywhere
+    password_max_days: int = 180  # a password older than this must be changed (0: never)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -141,6 +142,7 @@ class Ctx:
     session: SessionRow | None
     form: FormData | None
     csrf: str  # the token to put in this page's forms
+    greeted: bool = False  # this page shows the last-login notice
 
     @property
     def user(self) -> User | None:
@@ -148,6 +150,9 @@ class Ctx:
 
     def render(self, name: str, status: int = 200, **values: Any) -> Response:
         values.setdefault("message", "")
+        if self.session is not None and self.session.greet and self.user is not None:
+            values["login_notice"] = last_login_notice(self.user, self.actor)
+            self.greeted = True  # _run clears the session's flag once this page is made
         response = templates.TemplateResponse(
             self.request, name, {"user": self.user, "csrf": self.csrf, "fmt": fmt, "zone": self.actor.zone, **values}, status_code=status
         )
@@ -213,12 +218,15 @@ def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None,
             auditlog.audit(db, ctx.actor, "admin_address_refused", f"{request.method} {request.url.path}")
             db.commit()
             return ctx.render("error.html", 403, title="不能在这里使用", user=None, message=ADMIN_ELSEWHERE)
-        if login and user is not None and user.must_change and fn.__name__ not in ("password_page", "logout"):
+        if login and user is not None and must_change_password(user, portal.settings, clock()) and fn.__name__ not in ("password_page", "logout"):
             return RedirectResponse("/password", status_code=303)
         try:
             if admin and not ctx.actor.is_admin:
                 raise NotFound()
-            return fn(ctx)
+            response = fn(ctx)
+            if ctx.greeted and session is not None:
+                _greeted(db, session.token_hash)
+            return response
         except NotFound:
             db.rollback()
             if user is not None:  # another body's page, a county page, or an id that does not exist
@@ -231,6 +239,27 @@ def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None,
         except GongkaiError as exc:  # the library's refusal of a file (a roster, a zip): its own words
             db.rollback()
             return ctx.render("error.html", 422, title="无法完成", message=str(exc))
+
+
+def must_change_password(user: User, settings: Settings, now: dt.datetime) -> bool:
+    """An initial or reset password, or one older than ``password_max_days``: only /password until changed."""
+    return user.must_change or security.password_expired(user.password_changed_at or user.created_at, now, settings.password_max_days)
+
+
+def last_login_notice(user: User, actor: Actor) -> str:
+    """Shown on the first page after login (等保 身份鉴别): when and from where the login before this one was."""
+    if user.previous_login_at is None:
+        return "这是本账号的首次登录。"
+    return f"上次登录：{actor.when(user.previous_login_at)}，来自 {user.previous_login_address or '未知地址'}"
+
+
+def _greeted(db: Session, token_hash: str) -> None:
+    """The page is made: whatever the page left uncommitted goes (as it would), the notice is not shown again."""
+    db.rollback()
+    row = db.get(SessionRow, token_hash)
+    if row is not None:
+        row.greet = False
+        db.commit()
 
 
 def _same_origin(request: Request) -> bool:
@@ -325,11 +354,13 @@ def login_page(ctx: Ctx) -> Response:
         return ctx.render("login.html", 403, title="登录", message=ADMIN_ELSEWHERE, next=target)
     if ctx.session is not None:
         ctx.db.delete(ctx.session)
-    token, _row = security.new_session(ctx.db, user, now)
-    user.last_login_at = now
+    token, row = security.new_session(ctx.db, user, now)
+    row.greet = True
+    user.previous_login_at, user.previous_login_address = user.last_login_at, user.last_login_address
+    user.last_login_at, user.last_login_address = now, limits.clip(where, 64)
     auditlog.audit(ctx.db, Actor(user, where, ctx.actor.clock), "login", user.username, user.body_id)
     ctx.db.commit()
-    if user.must_change:
+    if must_change_password(user, ctx.portal.settings, now):
         target = "/password"
     elif not target.startswith("/") or target.startswith("//"):
         target = "/"
@@ -360,12 +391,20 @@ def logout(ctx: Ctx) -> Response:
     return response
 
 
+def _expired_notice(ctx: Ctx) -> str:
+    """Why the password page is shown before anything else, when it is the periodic change."""
+    user, days = ctx.user, ctx.portal.settings.password_max_days
+    if user is None or user.must_change or not security.password_expired(user.password_changed_at or user.created_at, ctx.actor.now(), days):
+        return ""
+    return f"密码已使用超过 {days} 天，按规定须定期更换：请先修改密码，之后才能继续使用本系统。"
+
+
 @handler()
 def password_page(ctx: Ctx) -> Response:
     if ctx.request.method == "GET":
         if ctx.request.query_params.get("changed") == "1":
             return ctx.render("password.html", title="修改密码", changed=True, message="密码已修改。本账号在其他地方的登录均已退出，下次登录请用新密码。")
-        return ctx.render("password.html", title="修改密码")
+        return ctx.render("password.html", title="修改密码", expired=_expired_notice(ctx))
     new = ctx.text("new_password")
     if new != ctx.text("new_password2"):
         return ctx.render("password.html", 400, title="修改密码", message="两次输入的新密码不一致。")

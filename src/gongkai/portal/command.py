@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
             Optional[list[str]],  # noqa: UP045
             typer.Option("--admin-from", help="县政务公开办账号只能从这些地址或网段使用（如 10.1.0.0/16，可写多次）；不写时不限。"),
         ] = None,
+        password_days: Annotated[int, typer.Option("--password-days", min=0, help="密码使用超过这么多天须更换（0 为不要求定期更换）。")] = 180,
         backup_to: Annotated[
             Optional[Path],  # noqa: UP045
             typer.Option("--backup", help="把全部数据备份到这个文件（.zip）后退出，不启动服务；同 gongkai backup -o。", metavar="文件"),
@@ -72,7 +73,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from exc
         serve(
             data, db=db, host=host, port=port, demo=demo, max_upload=max_upload_mb * 1024 * 1024, zone=timezone,
-            admin_networks=tuple(admin_from or ()),
+            admin_networks=tuple(admin_from or ()), password_max_days=password_days,
         )
 
     def _maintenance(data: Path, db: str | None, backup_to: Path | None, restore_from: Path | None, verify: bool, timezone: str) -> None:

@@ -47,6 +47,21 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # The login before the current one, shown after login (上次登录：时间，来自 地址).
+    previous_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    previous_login_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_login_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # for the periodic change
+
+
+class PasswordHistory(Base):
+    """An earlier password's argon2 hash: a new password may not be one of the last five."""
+
+    __tablename__ = "password_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # when it stopped being the password
 
 
 class Round(Base):
@@ -170,6 +185,7 @@ class SessionRow(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+    greet: Mapped[bool] = mapped_column(Boolean, default=False)  # the last-login notice is still to show
 
 
 class LoginFailure(Base):

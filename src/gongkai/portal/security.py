@@ -63,7 +63,36 @@ _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
 def random_password(length: int = INITIAL_PASSWORD) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    """An initial password that itself meets :func:`password_problem`'s classes (upper, lower, digit)."""
+    while True:
+        password = "".join(secrets.choice(_ALPHABET) for _ in range(length))
+        if len(character_classes(password)) >= 3:
+            return password
+
+
+MIN_CLASSES = 3  # of the four: upper case, lower case, digit, other (GB/T 22239 身份鉴别)
+PASSWORD_HISTORY = 5  # a new password may not be any of the account's last five
+CLASS_NAMES = {"upper": "大写字母", "lower": "小写字母", "digit": "数字", "other": "其他符号"}
+
+
+def character_classes(password: str) -> set[str]:
+    """Which of upper case, lower case, digit and other (anything else) ``password`` uses."""
+    found = set()
+    for c in password:
+        if c.isascii() and c.isupper():
+            found.add("upper")
+        elif c.isascii() and c.islower():
+            found.add("lower")
+        elif c.isascii() and c.isdigit():
+            found.add("digit")
+        else:
+            found.add("other")
+    return found
+
+
+def password_expired(changed_at: dt.datetime | None, now: dt.datetime, max_days: int) -> bool:
+    """Whether a password set at ``changed_at`` is older than ``max_days`` (0: never expires)."""
+    return max_days > 0 and changed_at is not None and now - changed_at > dt.timedelta(days=max_days)
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +111,10 @@ def password_problem(password: str, username: str = "") -> str | None:
         return "新密码的字符种类太少（如 aaaaaaaaaa），请换一个。"
     if username and username.lower() in password.lower():
         return "新密码不能包含用户名。"
+    classes = character_classes(password)
+    if len(classes) < MIN_CLASSES:
+        used = "、".join(CLASS_NAMES[k] for k in CLASS_NAMES if k in classes)
+        return f"新密码须包含大写字母、小写字母、数字、其他符号四类中的至少 {MIN_CLASSES} 类（现在只有{used}）。"
     return None
 
 

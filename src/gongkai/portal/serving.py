@@ -143,6 +143,7 @@ def serve(
     zone: str = localtime.DEFAULT_ZONE,
     admin_networks: tuple[str, ...] = (),
     echo: bool = True,
+    password_max_days: int = 180,
 ) -> None:
     """Upgrade the schema, optionally seed the demo (printing its logins), and serve.
     ``zone`` is the time zone pages show (北京时间 by default)."""
@@ -150,7 +151,7 @@ def serve(
 
     localtime.zone(zone)  # an unknown zone is refused before the portal starts
     security.networks(admin_networks)  # a bad network is refused before the portal starts
-    settings = Settings(database_url(data, db), max_upload=max_upload, zone=zone, admin_networks=tuple(admin_networks))
+    settings = Settings(database_url(data, db), max_upload=max_upload, zone=zone, admin_networks=tuple(admin_networks), password_max_days=password_max_days)
     app = create_app(settings)
     if demo:
         logins = seed_demo(app.state.portal)
