@@ -65,6 +65,7 @@ from . import (
 from .actors import Actor
 from .db import AuditEntry, SessionRow, User, make_engine, session_factory, upgrade
 from .errors import NotFound, PortalError
+from .keys import NO_KEYS, Keys
 
 HERE = Path(__file__).parent
 log = logging.getLogger("gongkai.portal")
@@ -89,6 +90,7 @@ class Settings:
     zone: str = localtime.DEFAULT_ZONE  # the zone times are shown in (北京时间)
     admin_networks: tuple[str, ...] = ()  # where county accounts may be used from; () anywhere
     password_max_days: int = 180  # a password older than this must be changed (0: never)
+    keys: Keys = NO_KEYS  # from the key file outside the database: the audit chain's HMAC, SM4 for files
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -99,7 +101,7 @@ class Portal:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         upgrade(self.engine)
-        self.sessions: sessionmaker = session_factory(self.engine)
+        self.sessions: sessionmaker = session_factory(self.engine, settings.keys)
         self.last_purge = dt.datetime.min
 
     def session(self) -> Session:

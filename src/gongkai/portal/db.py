@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from .keys import NO_KEYS, Keys
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -251,8 +253,10 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, keys: Keys = NO_KEYS) -> sessionmaker:
+    """Sessions that carry the deployment's keys (``keys.of(db)``) to whoever needs them:
+    the audit chain and the files at rest."""
+    return sessionmaker(engine, expire_on_commit=False, info={"keys": keys})
 
 
 # --- 催报 (reminders) -------------------------------------------------------------------------
