@@ -14,6 +14,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -54,6 +55,41 @@ class User(Base):
     previous_login_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
     last_login_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # for the periodic change
+    # A county account's duties (三员分立), comma-separated ``.roles.Duty`` values; "" for a 填报人.
+    duties: Mapped[str] = mapped_column(String(80), default="")
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the 系统管理员 who named it
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)  # named, not yet enabled by the 安全管理员
+    # TOTP (RFC 6238): the shared secret (base32), when enrolment was confirmed, the last time
+    # step accepted (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class RecoveryCode(Base):
+    """A one-time code for when the authenticator is lost: only its argon2 hash is kept."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class SecurityPolicy(Base):
+    """The 安全管理员's settings: one row (id 1); absent, the deployment's defaults hold."""
+
+    __tablename__ = "security_policy"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    password_max_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the deployment's
+    lock_failures: Mapped[int] = mapped_column(Integer)
+    lock_minutes: Mapped[int] = mapped_column(Integer)
+    idle_minutes: Mapped[int] = mapped_column(Integer)
+    session_hours: Mapped[int] = mapped_column(Integer)
+    require_two_factor: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    updated_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class PasswordHistory(Base):
@@ -188,6 +224,7 @@ class SessionRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime)
     greet: Mapped[bool] = mapped_column(Boolean, default=False)  # the last-login notice is still to show
+    second_factor_due: Mapped[bool] = mapped_column(Boolean, default=False)  # password right, TOTP still to give
 
 
 class LoginFailure(Base):
@@ -214,6 +251,7 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     entry_hash: Mapped[str] = mapped_column(String(64), default="")
+    chain: Mapped[str] = mapped_column(String(12), default="sha256")  # a .keys.AuditHash value: how entry_hash is made
 
 
 class AuditChain(Base):
