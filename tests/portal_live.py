@@ -35,6 +35,7 @@ from gongkai.portal import accounts, actors, database_url, open_portal, roster, 
 from gongkai.portal.db import User
 from gongkai.reading import read_report
 from gongkai.workbook import write_workbook
+from portal_support import county_office
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTY = ROOT / "samples" / "county"
@@ -180,7 +181,7 @@ def seed_round(url: str, folder: Path, count: int, *, year: int = 2025, must_cha
     try:
         with portal.session() as db:
             if db.scalar(select(User).where(User.username == ADMIN)) is None:
-                accounts.create_admin(db, ADMIN, ADMIN_PASSWORD)
+                county_office(db, system=ADMIN)
             admin = actors.system_actor(db, ADMIN)
             rnd = roster.create_round(db, admin, year=year, orgs=orgs_csv(folder, count), deadline=dt.date(year + 1, 1, 31))
             issued = accounts.issue_accounts(db, admin, rnd.id)

@@ -25,6 +25,7 @@ from starlette.testclient import TestClient
 
 from gongkai.portal import Settings, accounts, actors, create_app, roster
 from gongkai.portal.db import User
+from gongkai.portal.roles import Duty
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTY = ROOT / "samples" / "county"
@@ -105,10 +106,25 @@ def world(portal, clock) -> World:  # type: ignore[no-untyped-def]
     return make_world(portal, clock)
 
 
+# The county office the tests use (三员分立): "county" runs rounds and reviews (the two duties a
+# small office's 系统管理员 may hold together), "anquan" is the 安全管理员, "shenji" the 审计管理员.
+OFFICE = {"county": (Duty.SYSTEM, Duty.REVIEW), "anquan": (Duty.SECURITY,), "shenji": (Duty.AUDIT,)}
+
+
+def county_office(db, clock=None, password: str = ADMIN_PASSWORD, system: str = "county") -> None:  # type: ignore[no-untyped-def]
+    """The county's accounts, all with ``password``; ``system`` names the 系统管理员 account."""
+    for username, duties in OFFICE.items():
+        name = system if username == "county" else username
+        if clock is None:
+            accounts.create_admin(db, name, password, duties=duties)
+        else:
+            accounts.create_admin(db, name, password, clock, duties=duties)
+
+
 def make_world(portal, clock) -> World:  # type: ignore[no-untyped-def]
     """The sample county's round with accounts issued, in ``portal``."""
     with portal.session() as db:
-        accounts.create_admin(db, "county", ADMIN_PASSWORD, clock)
+        county_office(db, clock)
         admin = actors.system_actor(db, clock=clock)
         rnd = roster.create_round(db, admin, year=2025, orgs=COUNTY / "单位名单.csv", deadline=dt.date(2026, 1, 31))
         issued = accounts.issue_accounts(db, admin, rnd.id)
@@ -136,10 +152,19 @@ def client_for(app) -> TestClient:  # type: ignore[no-untyped-def]
     return TestClient(app, base_url="http://testserver")
 
 
-def admin_client(app) -> TestClient:  # type: ignore[no-untyped-def]
+def admin_client(app, username: str = "county") -> TestClient:  # type: ignore[no-untyped-def]
+    """A county account of ``OFFICE`` logged in: by default the 系统管理员 who also reviews."""
     c = client_for(app)
-    assert login(c, "county", ADMIN_PASSWORD).status_code == 303
+    assert login(c, username, ADMIN_PASSWORD).status_code == 303
     return c
+
+
+def auditor_client(app) -> TestClient:  # type: ignore[no-untyped-def]
+    return admin_client(app, "shenji")
+
+
+def security_client(app) -> TestClient:  # type: ignore[no-untyped-def]
+    return admin_client(app, "anquan")
 
 
 def filer_client(app, world: World, short: str) -> TestClient:  # type: ignore[no-untyped-def]

@@ -38,7 +38,9 @@ from portal_support import (
     COUNTY,
     NEW_PASSWORD,
     admin_client,
+    auditor_client,
     client_for,
+    county_office,
     csrf_of,
     filer_client,
     login,
@@ -194,7 +196,7 @@ def test_the_audit_page_is_paged(app, world, portal, clock) -> None:  # type: ig
         for i in range(230):
             auditlog.audit(db, actor, "login_failed", f"guess-{i:03d}")
         db.commit()
-    county = admin_client(app)
+    county = auditor_client(app)
     first = county.get("/county/audit?action=login_failed")
     assert first.text.count("<tr><td>") == auditlog.AUDIT_PAGE and "guess-229" in first.text and 'id="audit-older"' in first.text
     third = county.get("/county/audit?action=login_failed&page=3")
@@ -328,8 +330,9 @@ def test_ids_out_of_range_or_not_ascii_are_404_on_every_route(app, world) -> Non
 
 def test_odd_digits_in_fields_and_query_strings_are_no_500(app, world, portal, tmp_path) -> None:  # type: ignore[no-untyped-def]
     county = admin_client(app)
+    auditor = auditor_client(app)
     for query in ("body_id=²", "body_id=１", f"body_id={2**70}", "page=²", f"page={2**70}", "action=" + "x" * 5000):
-        assert county.get(f"/county/audit?{query}").status_code == 200, query
+        assert auditor.get(f"/county/audit?{query}").status_code == 200, query
     roster = ("单位名单.csv", (COUNTY / "单位名单.csv").read_bytes())
     for previous in ("²", "１", str(2**63)):
         r = post(county, "/county", "/county/rounds", {"year": "2026", "previous_round_id": previous}, files={"orgs": roster})
@@ -398,7 +401,7 @@ def test_a_body_cannot_store_more_than_its_quota(db_url, clock) -> None:  # type
     application = create_app(Settings(db_url, clock=clock, body_quota=int(size * 2.5)))
     try:
         with application.state.portal.session() as db:
-            accounts.create_admin(db, "county", ADMIN_PASSWORD, clock)
+            county_office(db, clock)
             admin = actors.system_actor(db, clock=clock)
             rnd = roster.create_round(db, admin, year=2025, orgs=COUNTY / "单位名单.csv")
             issued = {a.body.short_name: a for a in accounts.issue_accounts(db, admin, rnd.id)}

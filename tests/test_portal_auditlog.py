@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from gongkai.portal import actors, auditlog
 from gongkai.portal.db import MIGRATIONS, AuditEntry, make_engine, session_factory
 from gongkai.portal.workflow import Action
-from portal_support import admin_client, client_for, filer_client
+from portal_support import auditor_client, client_for, filer_client
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "gongkai" / "portal"
 HOSTILE = "=cmd|' /C calc'!A0"
@@ -50,7 +50,7 @@ def test_entries_name_bodies_and_say_in_chinese_where_they_came_from(app, world,
     body = world.bodies["东山镇"]
     _log(portal, "demo", "upload", "演示上传", body_id=body)
     _log(portal, "203.0.113.9", "login_failed", "somebody")
-    page = admin_client(app).get("/county/audit").text
+    page = auditor_client(app).get("/county/audit").text
     rows = _rows(page)
     assert f'<a href="/b/{body}">东山镇人民政府</a>' in page
     assert not any(f">{body}</a>" in r for r in rows)  # the id is the link's target, never its text
@@ -83,7 +83,7 @@ def test_filter_by_body_name_action_user_and_local_dates(app, world, portal) -> 
     _log(portal, "198.51.100.1", "upload", "east-late", body_id=east, at=dt.datetime(2026, 1, 10, 17, 30))
     _log(portal, "198.51.100.1", "upload", "east-early", body_id=east, at=dt.datetime(2026, 1, 10, 3, 0))
     _log(portal, "198.51.100.2", "download", "west-download", body_id=west, at=dt.datetime(2026, 1, 12, 2, 0), username="county")
-    county = admin_client(app)
+    county = auditor_client(app)
 
     def details(query: str) -> set[str]:
         r = county.get(f"/county/audit?{query}")
@@ -116,7 +116,7 @@ def test_the_page_has_pages_with_a_total(app, world, portal) -> None:  # type: i
         for i in range(250):
             auditlog.audit(db, actor, "login_failed", f"guess-{i:03d}")
         db.commit()
-    county = admin_client(app)
+    county = auditor_client(app)
     first = county.get("/county/audit?action=login_failed").text
     assert len(_rows(first)) == auditlog.AUDIT_PAGE and "guess-249" in first and "guess-149" not in first
     assert "共 250 条，第 1 / 3 页" in first and "下一页" in first and 'id="audit-newer"' not in first
@@ -130,7 +130,7 @@ def test_export_is_the_filtered_log_in_excel_with_text_kept_text(app, world, por
     east = world.bodies["东山镇"]
     _log(portal, "198.51.100.7", "upload", HOSTILE, body_id=east, at=dt.datetime(2026, 1, 10, 17, 30))
     _log(portal, "script", "download", "not-in-filter", at=dt.datetime(2026, 1, 10, 17, 31))
-    county = admin_client(app)
+    county = auditor_client(app)
     r = county.get("/county/audit.xlsx?body=东山镇&action=upload")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert "filename*=UTF-8''" in r.headers["content-disposition"]
@@ -150,7 +150,7 @@ def test_export_is_the_filtered_log_in_excel_with_text_kept_text(app, world, por
     # The export is itself in the log, saying what was exported.
     with portal.session() as db:
         logged = auditlog.audit_entries(db, action="audit_export")
-    assert len(logged) == 1 and logged[0].username == "county" and "导出 1 条" in logged[0].detail and "东山镇" in logged[0].detail
+    assert len(logged) == 1 and logged[0].username == "shenji" and "导出 1 条" in logged[0].detail and "东山镇" in logged[0].detail
     assert "导出操作日志" in county.get("/county/audit").text
     # The filter form exports without JavaScript: a submit button aimed at the export.
     assert 'formaction="/county/audit.xlsx"' in county.get("/county/audit").text
@@ -168,7 +168,7 @@ def test_only_the_county_exports_the_log(app, world) -> None:  # type: ignore[no
 
 
 def test_the_chain_holds_and_is_shown(app, world, portal) -> None:  # type: ignore[no-untyped-def]
-    county = admin_client(app)
+    county = auditor_client(app)
     with portal.session() as db:
         check = auditlog.verify_chain(db)
         count = db.scalar(select(func.count()).select_from(AuditEntry))
@@ -192,7 +192,7 @@ def test_an_entry_changed_in_the_database_is_named(app, world, portal) -> None: 
     with portal.session() as db:
         check = auditlog.verify_chain(db)
     assert not check.ok and check.broken_id == target
-    page = admin_client(app).get("/county/audit").text
+    page = auditor_client(app).get("/county/audit").text
     assert "日志完整" not in page and f"编号 {target}" in page and "被改动" in page
 
 
@@ -220,7 +220,7 @@ def test_a_rolled_back_change_leaves_no_entry_and_no_gap(app, world, portal, clo
         details = [e.detail for e in auditlog.audit_entries(db, action="download")]
         assert details == ["kept"] and auditlog.verify_chain(db).ok
     # A HEAD request changes nothing: its would-be log line is not chained either.
-    county = admin_client(app)
+    county = auditor_client(app)
     assert county.head("/county/audit.xlsx").status_code == 200
     with portal.session() as db:
         assert not auditlog.audit_entries(db, action="audit_export") and auditlog.verify_chain(db).ok

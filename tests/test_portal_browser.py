@@ -31,6 +31,7 @@ from gongkai.portal import accounts, open_portal
 from gongkai.reading import read_report
 from gongkai.workbook import write_workbook
 from portal_live import ADMIN, ADMIN_PASSWORD, COUNTY, Filer, LiveServer, database_url, seed_round
+from portal_support import county_office
 
 NEW_PASSWORD = "Dongshan-clerk-2025!"
 SCRIPT = "<script>alert(1)</script>"
@@ -91,7 +92,7 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     data.mkdir()
     portal = open_portal(database_url(data, None))
     with portal.session() as db:
-        accounts.create_admin(db, ADMIN, ADMIN_PASSWORD)
+        county_office(db, system=ADMIN)
     portal.engine.dispose()
     with LiveServer(data) as live:
         yield live

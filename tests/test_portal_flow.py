@@ -17,6 +17,7 @@ from portal_support import (
     World,
     accounts_list,
     admin_client,
+    auditor_client,
     filer_client,
     pdf_bytes,
     post,
@@ -121,7 +122,7 @@ def test_body_files_county_returns_and_accepts(app, world, tmp_path, portal) -> 
     assert accepted == "东山镇人民政府", accepted
     for action in ("login", "password_change", "download_workbook", "upload", "submit", "return", "accept", "download"):
         assert action in actions, action
-    log = county.get("/county/audit?action=return")
+    log = auditor_client(app).get("/county/audit?action=return")
     assert "请核对规章件数" in log.text
 
 

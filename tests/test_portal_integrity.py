@@ -12,7 +12,7 @@ from gongkai.cli import app as cli_app
 from gongkai.portal import accounts, actors, uploads
 from gongkai.portal.app import Settings, create_app
 from gongkai.portal.db import AuditEntry, User, Version
-from portal_support import admin_client, filer_client, post, sample_bytes
+from portal_support import admin_client, auditor_client, filer_client, post, sample_bytes
 
 BLOB_MISMATCH = "文件已损坏或被改动（校验值不符），未提供下载，请联系管理员从备份恢复。"
 
@@ -48,7 +48,7 @@ def test_a_stored_file_changed_in_the_database_is_refused_and_logged(app, world,
     assert len(refusals) >= 2 and all(e.body_id == east and e.username == "county" for e in refusals)
     assert downloads == [south]  # the refused file is not logged as downloaded
     # The log page names the action in Chinese.
-    assert "文件校验值不符" in county.get("/county/audit").text
+    assert "文件校验值不符" in auditor_client(app).get("/county/audit").text
 
 
 def test_removing_a_body_ends_its_clerk_s_session_at_once(app, world, portal) -> None:  # type: ignore[no-untyped-def]

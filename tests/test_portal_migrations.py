@@ -26,7 +26,7 @@ from gongkai.portal import (
 )
 from gongkai.portal.db import MIGRATIONS, User, Version, make_engine, session_factory
 from gongkai.results import TABLE_PATHS
-from portal_support import ADMIN_PASSWORD, COUNTY, admin_client, sample_bytes
+from portal_support import ADMIN_PASSWORD, COUNTY, admin_client, county_office, sample_bytes
 
 
 def _frozen_paths() -> tuple[str, ...]:
@@ -62,7 +62,7 @@ def _accepted_body_at_0002(url: str, clock) -> tuple[int, int, int, list[str]]: 
     _migrate(url, "head")
     engine = make_engine(url)
     with session_factory(engine)() as db:
-        accounts.create_admin(db, "county", ADMIN_PASSWORD, clock)
+        county_office(db, clock)
         admin = actors.system_actor(db, clock=clock)
         rnd = roster.create_round(db, admin, year=2025, orgs=COUNTY / "单位名单.csv")
         issued = {a.body.short_name: a for a in accounts.issue_accounts(db, admin, rnd.id)}
@@ -92,6 +92,13 @@ def test_positional_figures_are_keyed_by_0003_and_still_show_and_zip(db_url, clo
     try:
         portal = app.state.portal
         with portal.session() as db:
+            # 0008 gives every county account made before it both business duties; the office
+            # then names its 安全管理员 and 审计管理员 (here: gives the two their duty back).
+            admins = dict(db.execute(select(User.username, User.duties).where(User.role == "admin")).all())
+            assert set(admins.values()) == {"system,reviewer"}, admins
+            for user in db.scalars(select(User).where(User.username.in_(["anquan", "shenji"]))):
+                user.duties = "security" if user.username == "anquan" else "auditor"
+            db.commit()
             version = db.get(Version, version_id)
             expected = dict(zip(POSITIONAL_PATHS, positional, strict=True))
             assert json.loads(version.figures_json) == expected

@@ -39,7 +39,16 @@ from gongkai.portal.db import (
     make_engine,
 )
 from gongkai.reading import read_report
-from portal_support import COUNTY, admin_client, client_for, csrf_of, filer_client, post, sample_bytes
+from portal_support import (
+    COUNTY,
+    admin_client,
+    auditor_client,
+    client_for,
+    csrf_of,
+    filer_client,
+    post,
+    sample_bytes,
+)
 
 MAIL_PASSWORD = "mail-Secret-Pass-1"
 DING_SECRET = "SEC0123456789abcdef-ding"
@@ -316,7 +325,7 @@ def test_reminders_reach_the_mail_server_and_both_robots_for_unsubmitted_bodies_
     assert "已发送" in section(page)
     assert len(audit_of(portal, "reminder_sent")) == len(rows) and len(audit_of(portal, "reminder_queue")) == 1
     assert {e.body_id for e in audit_of(portal, "reminder_sent") if e.body_id} == {r.body_id for r in rows if r.body_id}
-    log = county.get("/county/audit").text
+    log = auditor_client(app).get("/county/audit").text
     assert "催报已发送" in log and MAIL_PASSWORD not in log and DING_SECRET not in log
 
 

@@ -19,11 +19,18 @@ from .auditlog import audit
 from .db import BodyRow, PasswordHistory, Round, User
 from .errors import NotFound, PortalError
 from .queries import account_of, bodies, body_for, get_round
+from .roles import Duty, combination_problem, describe, store
 from .workbooks import workbook_bytes
 
 
-def create_admin(db: Session, username: str, password: str, clock: Callable[[], dt.datetime] = security.utcnow) -> User:
+def create_admin(
+    db: Session, username: str, password: str, clock: Callable[[], dt.datetime] = security.utcnow, duties: Collection[Duty] = (Duty.SYSTEM,)
+) -> User:
+    """A county account made from the command line: the first is the 系统管理员, who then names
+    the 安全管理员 and 审计管理员 on the 县级账号 page (``staff``)."""
     username = username.strip()
+    if problem := combination_problem(frozenset(duties)):
+        raise PortalError(problem)
     if not username:
         raise PortalError("用户名不能为空。")
     if db.scalar(select(User).where(User.username == username)):
@@ -31,10 +38,11 @@ def create_admin(db: Session, username: str, password: str, clock: Callable[[], 
     if problem := security.password_problem(password, username):
         raise PortalError(problem)
     now = clock()
-    user = User(username=username, password_hash=security.hash_password(password), role="admin", must_change=False, created_at=now, password_changed_at=now)
+    user = User(username=username, password_hash=security.hash_password(password), role="admin", must_change=False, created_at=now, password_changed_at=now,
+        duties=store(duties))
     db.add(user)
     db.flush()
-    audit(db, Actor(user, "command line", clock), "admin_create", f"管理员 {username}")
+    audit(db, Actor(user, "command line", clock), "admin_create", f"{describe(duties)} {username}")
     db.commit()
     return user
 

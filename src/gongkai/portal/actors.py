@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from . import localtime, security
 from .db import User
 from .errors import NotFound, PortalError
+from .roles import Duty, parse
 
 
 @dataclass
@@ -23,7 +24,25 @@ class Actor:
 
     @property
     def is_admin(self) -> bool:
+        """A county account (whatever its duties); a 填报人 is not."""
         return self.user is not None and self.user.role == "admin"
+
+    @property
+    def duties(self) -> frozenset[Duty]:
+        """What this county account may do (三员分立); a pending or disabled one nothing."""
+        if not self.is_admin or self.user is None or self.user.pending or self.user.disabled:
+            return frozenset()
+        return parse(self.user.duties)
+
+    def can(self, *duties: Duty) -> bool:
+        """Holds at least one of ``duties``."""
+        return bool(self.duties & set(duties))
+
+    @property
+    def sees_bodies(self) -> bool:
+        """Reads every body's pages: the 系统管理员 (roster, accounts) and the 审核员 (review).
+        The 安全管理员 and 审计管理员 never see a report or a clerk's contact."""
+        return self.can(Duty.SYSTEM, Duty.REVIEW)
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -38,11 +57,12 @@ class Actor:
 
 
 def system_actor(db: Session, username: str | None = None, clock: Callable[[], dt.datetime] = security.utcnow) -> Actor:
-    """An admin actor for scripts (the named admin, or the first one)."""
+    """A county actor for scripts: the named account, or the first 系统管理员."""
     query = select(User).where(User.role == "admin").order_by(User.id)
     if username:
         query = query.where(User.username == username)
-    user = db.scalar(query)
+    users = list(db.scalars(query))
+    user = next((u for u in users if Duty.SYSTEM in parse(u.duties)), users[0] if users else None)
     if user is None:
         raise PortalError("还没有管理员账号，请先运行 gongkai serve --create-admin 用户名。")
     return Actor(user, "script", clock)

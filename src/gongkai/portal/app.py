@@ -51,10 +51,13 @@ from . import (
     limits,
     localtime,
     pointing,
+    policy,
     queries,
     reminders,
+    roles,
     roster,
     security,
+    staff,
     timeline,
     uploads,
     versions,
@@ -66,6 +69,7 @@ from .actors import Actor
 from .db import AuditEntry, SessionRow, User, make_engine, session_factory, upgrade
 from .errors import NotFound, PortalError
 from .keys import NO_KEYS, Keys
+from .roles import DUTY_NAMES, Duty
 
 HERE = Path(__file__).parent
 log = logging.getLogger("gongkai.portal")
@@ -156,7 +160,10 @@ class Ctx:
             values["login_notice"] = last_login_notice(self.user, self.actor)
             self.greeted = True  # _run clears the session's flag once this page is made
         response = templates.TemplateResponse(
-            self.request, name, {"user": self.user, "csrf": self.csrf, "fmt": fmt, "zone": self.actor.zone, **values}, status_code=status
+            self.request,
+            name,
+            {"user": self.user, "duties": {d.value for d in self.actor.duties}, "csrf": self.csrf, "fmt": fmt, "zone": self.actor.zone, **values},
+            status_code=status,
         )
         if self.session is None and not self.request.cookies.get(csrf_cookie(self.request)):
             _set_cookie(self.request, response, csrf_cookie(self.request), self.csrf)
@@ -170,8 +177,13 @@ class Ctx:
         return RedirectResponse(url, status_code=303)
 
 
-def handler(*, login: bool = True, admin: bool = False) -> Callable[[Callable[[Ctx], Response]], Callable]:
-    """Wrap a synchronous page function: database session, authentication, CSRF, errors."""
+# The county pages that show bodies: the 系统管理员 (roster, accounts) and the 审核员 (review).
+BODY_PAGES = (Duty.SYSTEM, Duty.REVIEW)
+
+
+def handler(*, login: bool = True, duty: tuple[Duty, ...] = ()) -> Callable[[Callable[[Ctx], Response]], Callable]:
+    """Wrap a synchronous page function: database session, authentication, CSRF, errors.
+    ``duty``: a county page, for accounts holding one of these duties (三员分立); others get 404."""
 
     def wrap(fn: Callable[[Ctx], Response]) -> Callable:
         async def endpoint(request: Request) -> Response:
@@ -179,7 +191,7 @@ def handler(*, login: bool = True, admin: bool = False) -> Callable[[Callable[[C
             if request.method == "POST":
                 form = await request.form(max_files=4, max_fields=1000)
             try:
-                return await run_in_threadpool(_run, fn, request, form, login, admin)
+                return await run_in_threadpool(_run, fn, request, form, login, duty)
             finally:
                 if form is not None:
                     await form.close()
@@ -191,7 +203,7 @@ def handler(*, login: bool = True, admin: bool = False) -> Callable[[Callable[[C
     return wrap
 
 
-def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None, login: bool, admin: bool) -> Response:
+def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None, login: bool, duty: tuple[Duty, ...]) -> Response:
     portal: Portal = request.app.state.portal
     clock = portal.settings.clock
     with portal.session() as db:
@@ -220,10 +232,15 @@ def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None,
             auditlog.audit(db, ctx.actor, "admin_address_refused", f"{request.method} {request.url.path}")
             db.commit()
             return ctx.render("error.html", 403, title="不能在这里使用", user=None, message=ADMIN_ELSEWHERE)
-        if login and user is not None and must_change_password(user, portal.settings, clock()) and fn.__name__ not in ("password_page", "logout"):
+        if login and user is not None and must_change_password(db, user, portal.settings, clock()) and fn.__name__ not in ("password_page", "logout"):
             return RedirectResponse("/password", status_code=303)
+        if duty and fn.__name__ not in STAFF_PAGES and ctx.actor.can(Duty.SYSTEM) and staff.bootstrap_open(db):
+            # 三员分立 from the first day: the 系统管理员 names the 安全管理员 and 审计管理员 first.
+            if request.method == "POST":
+                return PlainTextResponse("请先在“县级账号”页面指定安全管理员和审计管理员。", status_code=403)
+            return RedirectResponse("/county/staff", status_code=303)
         try:
-            if admin and not ctx.actor.is_admin:
+            if duty and not ctx.actor.can(*duty):
                 raise NotFound()
             response = fn(ctx)
             if ctx.greeted and session is not None:
@@ -243,9 +260,17 @@ def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None,
             return ctx.render("error.html", 422, title="无法完成", message=str(exc))
 
 
-def must_change_password(user: User, settings: Settings, now: dt.datetime) -> bool:
-    """An initial or reset password, or one older than ``password_max_days``: only /password until changed."""
-    return user.must_change or security.password_expired(user.password_changed_at or user.created_at, now, settings.password_max_days)
+def password_days(db: Session, settings: Settings) -> int:
+    """How old a password may grow: the 安全管理员's policy, else the deployment's ``--password-days``."""
+    return policy.current(db).password_days(settings.password_max_days)
+
+
+STAFF_PAGES = ("staff_page", "staff_action")
+
+
+def must_change_password(db: Session, user: User, settings: Settings, now: dt.datetime) -> bool:
+    """An initial or reset password, or one older than the policy allows: only /password until changed."""
+    return user.must_change or security.password_expired(user.password_changed_at or user.created_at, now, password_days(db, settings))
 
 
 def last_login_notice(user: User, actor: Actor) -> str:
@@ -350,6 +375,10 @@ def login_page(ctx: Ctx) -> Response:
         if checked and wait > dt.timedelta(0):
             message = "用户名或密码不正确。" + message  # this try was checked; the ones refused unchecked say nothing of it
         return ctx.render("login.html", 200, title="登录", message=message, next=target)
+    if user.role == "admin" and user.pending:
+        auditlog.audit(ctx.db, Actor(user, where, ctx.actor.clock), "login_pending", user.username)
+        ctx.db.commit()
+        return ctx.render("login.html", 403, title="登录", message=PENDING, next=target)
     if user.role == "admin" and not security.address_allowed(where, ctx.portal.settings.admin_networks):
         auditlog.audit(ctx.db, Actor(user, where, ctx.actor.clock), "admin_address_refused", f"登录 {user.username}")
         ctx.db.commit()
@@ -362,7 +391,7 @@ def login_page(ctx: Ctx) -> Response:
     user.last_login_at, user.last_login_address = now, limits.clip(where, 64)
     auditlog.audit(ctx.db, Actor(user, where, ctx.actor.clock), "login", user.username, user.body_id)
     ctx.db.commit()
-    if must_change_password(user, ctx.portal.settings, now):
+    if must_change_password(ctx.db, user, ctx.portal.settings, now):
         target = "/password"
     elif not target.startswith("/") or target.startswith("//"):
         target = "/"
@@ -371,6 +400,7 @@ def login_page(ctx: Ctx) -> Response:
     return response
 
 
+PENDING = "该账号已由系统管理员建立，还没有被安全管理员启用。请联系县政务公开办的安全管理员。"
 ADMIN_ELSEWHERE = "县政务公开办的账号只能在指定的管理终端上使用，本机的地址不在其中。请到县政务公开办的办公电脑上登录。"
 
 PURGE_EVERY = dt.timedelta(minutes=5)
@@ -395,7 +425,7 @@ def logout(ctx: Ctx) -> Response:
 
 def _expired_notice(ctx: Ctx) -> str:
     """Why the password page is shown before anything else, when it is the periodic change."""
-    user, days = ctx.user, ctx.portal.settings.password_max_days
+    user, days = ctx.user, password_days(ctx.db, ctx.portal.settings)
     if user is None or user.must_change or not security.password_expired(user.password_changed_at or user.created_at, ctx.actor.now(), days):
         return ""
     return f"密码已使用超过 {days} 天，按规定须定期更换：请先修改密码，之后才能继续使用本系统。"
@@ -423,9 +453,16 @@ def password_page(ctx: Ctx) -> Response:
 @handler()
 def home(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    if ctx.actor.is_admin:
-        return ctx.redirect("/county")
-    return ctx.redirect(f"/b/{ctx.user.body_id}")
+    if not ctx.actor.is_admin:
+        return ctx.redirect(f"/b/{ctx.user.body_id}")
+    for duty, page in HOME_PAGES.items():
+        if ctx.actor.can(duty):
+            return ctx.redirect(page)
+    raise PortalError("本账号还没有被安全管理员启用，或没有任何职责。请联系县政务公开办的安全管理员。", 403)
+
+
+# Where a county account lands, by the first duty it holds.
+HOME_PAGES = {Duty.SYSTEM: "/county", Duty.REVIEW: "/county", Duty.SECURITY: "/county/staff", Duty.AUDIT: "/county/audit"}
 
 
 # --- the body's pages -------------------------------------------------------------------------
@@ -665,6 +702,8 @@ def editor_draft(ctx: Ctx) -> Response:
     posted, base = _posted_form(ctx)
     try:
         saved = editor.save_draft(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), posted, base)
+    except NotFound:
+        raise  # logged as denied and answered as any unknown page
     except PortalError as exc:
         ctx.db.rollback()
         return _json_refusal(exc)
@@ -679,6 +718,8 @@ def editor_live_check(ctx: Ctx) -> Response:
     posted, base = _posted_form(ctx)
     try:
         answer = editor.live_check(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), posted, base)
+    except NotFound:
+        raise  # logged as denied and answered as any unknown page
     except PortalError as exc:
         return _json_refusal(exc)
     return JSONResponse(answer)
@@ -749,12 +790,12 @@ def stamped_download(ctx: Ctx) -> Response:
 # --- the county's pages -----------------------------------------------------------------------
 
 
-@handler(admin=True)
+@handler(duty=BODY_PAGES)
 def county_home(ctx: Ctx) -> Response:
     return ctx.render("county.html", title="报送年度", rounds=queries.rounds(ctx.db))
 
 
-@handler(admin=True)
+@handler(duty=(Duty.SYSTEM,))
 def round_create(ctx: Ctx) -> Response:
     got = _file(ctx, "orgs")
     if got is None:
@@ -799,7 +840,7 @@ SORTS: dict[str, Callable[[dashboard.DashboardRow], Any]] = {
 }
 
 
-@handler(admin=True)
+@handler(duty=BODY_PAGES)
 def round_page(ctx: Ctx) -> Response:
     rnd = queries.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
     rows = dashboard.dashboard(ctx.db, rnd, ctx.actor.now(), ctx.actor.zone)
@@ -828,7 +869,7 @@ ROUND_DONE = {
 }
 
 
-@handler(admin=True)
+@handler(duty=(Duty.SYSTEM,))
 def accounts_issue(ctx: Ctx) -> Response:
     """GET: each body's account, to tick some. POST: 发放 for bodies without one (all, or the
     ticked), or 重新生成 for the ticked after a page naming them; the passwords made show once."""
@@ -854,7 +895,7 @@ def accounts_issue(ctx: Ctx) -> Response:
     )
 
 
-@handler(admin=True)
+@handler(duty=(Duty.SYSTEM,))
 def round_close(ctx: Ctx) -> Response:
     round_id = _int(ctx.request.path_params["round_id"])
     if ctx.text("confirm") != "1":
@@ -863,13 +904,13 @@ def round_close(ctx: Ctx) -> Response:
     return ctx.redirect(f"/county/rounds/{rnd.id}?done=closed")
 
 
-@handler(admin=True)
+@handler(duty=(Duty.SYSTEM,))
 def chase_download(ctx: Ctx) -> Response:
     name, data = exports.chase_workbook(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
     return download(name, data, XLSX)
 
 
-@handler(admin=True)
+@handler(duty=(Duty.SYSTEM,))
 def reminders_send(ctx: Ctx) -> Response:
     """催报: the e-mail addresses typed are saved, then the reminders are queued (never sent
     while the page waits)."""
@@ -889,7 +930,7 @@ def reminders_send(ctx: Ctx) -> Response:
     return ctx.redirect(f"/county/rounds/{rnd.id}?reminded={sum(s.status == 'queued' for s in sends)}#reminders")
 
 
-@handler(admin=True)
+@handler(duty=(Duty.SYSTEM,))
 def reminder_settings(ctx: Ctx) -> Response:
     """催报设置: the county's SMTP server and group robots (secrets are never shown back)."""
     if ctx.request.method == "POST":
@@ -901,40 +942,40 @@ def reminder_settings(ctx: Ctx) -> Response:
     )
 
 
-@handler(admin=True)
+@handler(duty=(Duty.SYSTEM,))
 def body_add(ctx: Ctx) -> Response:
     round_id = _int(ctx.request.path_params["round_id"])
     roster.add_body(ctx.db, ctx.actor, round_id, name=ctx.text("name"), short_name=ctx.text("short_name"), level=ctx.text("level") or "乡镇", parent=ctx.text("parent"))
     return ctx.redirect(f"/county/rounds/{round_id}")
 
 
-@handler(admin=True)
+@handler(duty=(Duty.SYSTEM,))
 def body_rename(ctx: Ctx) -> Response:
     row = roster.rename_body(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), name=ctx.text("name"), short_name=ctx.text("short_name"))
     return ctx.redirect(f"/b/{row.id}")
 
 
-@handler(admin=True)
+@handler(duty=(Duty.SYSTEM,))
 def body_remove(ctx: Ctx) -> Response:
     row = roster.remove_body(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]), ctx.text("reason"))
     return ctx.redirect(f"/county/rounds/{row.round_id}")
 
 
-@handler(admin=True)
+@handler(duty=(Duty.SYSTEM,))
 def body_reset(ctx: Ctx) -> Response:
     issued = accounts.reset_password(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]))
     lifted = "，账号的锁定也已解除" if issued.unlocked else ""
     return ctx.render("reset.html", title="重置密码", issued=issued, message=f"已重置 {issued.body.name} 的密码{lifted}。原来的密码已失效。")
 
 
-@handler(admin=True)
+@handler(duty=(Duty.SYSTEM,))
 def body_unlock(ctx: Ctx) -> Response:
     body, was_locked = accounts.unlock_account(ctx.db, ctx.actor, _int(ctx.request.path_params["body_id"]))
     done = "已解除锁定，填报人现在可以用原来的密码登录。" if was_locked else "该账号当前没有被锁定，无需解除。"
     return body_view(ctx, body.id, message=done)
 
 
-@handler(admin=True)
+@handler(duty=(Duty.REVIEW,))
 def body_review(ctx: Ctx) -> Response:
     body_id = _int(ctx.request.path_params["body_id"])
     action = ctx.request.path_params["action"]
@@ -953,7 +994,7 @@ def body_review(ctx: Ctx) -> Response:
     return ctx.redirect(f"/b/{body_id}?done={action}")
 
 
-@handler(admin=True)
+@handler(duty=(Duty.REVIEW,))
 def totals_page(ctx: Ctx) -> Response:
     rnd = queries.get_round(ctx.db, ctx.actor, _int(ctx.request.path_params["round_id"]))
     scope = "submitted" if ctx.request.query_params.get("scope") == "submitted" else "accepted"
@@ -961,7 +1002,7 @@ def totals_page(ctx: Ctx) -> Response:
     return ctx.render("totals.html", title=f"{rnd.title} 全县合计", rnd=rnd, scope=scope, count=count, tables=views.totals_tables(sums))
 
 
-@handler(admin=True)
+@handler(duty=(Duty.REVIEW,))
 def zip_download(ctx: Ctx) -> Response:
     q = ctx.request.query_params
     name, data = exports.download_zip(
@@ -971,7 +1012,7 @@ def zip_download(ctx: Ctx) -> Response:
     return download(name, data, MEDIA[".zip"])
 
 
-@handler(admin=True)
+@handler(duty=(Duty.REVIEW,))
 def round_bulk(ctx: Ctx) -> Response:
     """通过 / 退回 on the bodies ticked on the dashboard; the round page then names the skipped."""
     round_id = _int(ctx.request.path_params["round_id"])
@@ -988,7 +1029,7 @@ def _audit_filter(ctx: Ctx) -> tuple[auditlog.AuditFilter, list[str]]:
     return auditlog.parse_filter(q, body_id=parse_id(q.get("body_id", "")), zone=ctx.actor.zone)
 
 
-@handler(admin=True)
+@handler(duty=(Duty.AUDIT,))
 def audit_page(ctx: Ctx) -> Response:
     q = ctx.request.query_params
     where, problems = _audit_filter(ctx)
@@ -1008,11 +1049,92 @@ def audit_page(ctx: Ctx) -> Response:
     )
 
 
-@handler(admin=True)
+@handler(duty=(Duty.AUDIT,))
 def audit_export(ctx: Ctx) -> Response:
     where, _ = _audit_filter(ctx)
     name, data = auditlog.export_workbook(ctx.db, ctx.actor, where)
     return download(name, data, XLSX)
+
+
+# --- 县级账号 and the 安全管理员's policy (三员分立) -------------------------------------------------
+
+
+def _ticked(ctx: Ctx, name: str) -> list[str]:
+    return [v for k, v in (ctx.form.multi_items() if ctx.form else []) if k == name and isinstance(v, str)]
+
+
+def _staff_view(ctx: Ctx, *, named: staff.NamedAccount | None = None, message: str = "", status: int = 200) -> Response:
+    return ctx.render(
+        "staff.html", status, title="县级账号", lines=staff.staff_lines(ctx.db, ctx.actor), named=named, message=message,
+        missing=staff.missing_duties(ctx.db) if staff.bootstrap_open(ctx.db) else [], duty_names=DUTY_NAMES, scopes=roles.DUTY_SCOPES,
+        me=ctx.user.id if ctx.user else None,
+    )
+
+
+@handler(duty=(Duty.SYSTEM, Duty.SECURITY))
+def staff_page(ctx: Ctx) -> Response:
+    """县级账号: every county account; the 系统管理员 names one (POST), its password shows once."""
+    if ctx.request.method == "GET":
+        return _staff_view(ctx)
+    if not ctx.actor.can(Duty.SYSTEM):
+        raise NotFound()
+    try:
+        named = staff.name_account(ctx.db, ctx.actor, ctx.text("username"), staff.duties_from(_ticked(ctx, "duty")))
+    except NotFound:
+        raise
+    except PortalError as exc:
+        ctx.db.rollback()
+        return _staff_view(ctx, message=str(exc), status=400)
+    later = "" if not named.user.pending else "安全管理员启用后才能登录。"
+    return _staff_view(ctx, named=named, message=f"已建立账号 {named.user.username}。{later}")
+
+
+STAFF_DONE = {
+    "enable": (staff.enable, "已启用 {name}。"),
+    "disable": (staff.disable, "已停用 {name}，它的登录已全部退出。"),
+    "unlock": (staff.unlock, "已解除 {name} 的锁定。"),
+    "two_factor": (staff.reset_two_factor, "已重置 {name} 的双因素登录，下次登录时重新绑定。"),
+}
+
+
+@handler(duty=(Duty.SECURITY,))
+def staff_action(ctx: Ctx) -> Response:
+    """The 安全管理员 on another county account: enable, disable, duties, password, 2FA, lock."""
+    user_id, action = _int(ctx.request.path_params["user_id"]), ctx.request.path_params["action"]
+    try:
+        if action == "duties":
+            user = staff.set_duties(ctx.db, ctx.actor, user_id, staff.duties_from(_ticked(ctx, "duty")))
+            return _staff_view(ctx, message=f"已把 {user.username} 的职责改为{roles.describe(roles.parse(user.duties))}，它的登录已全部退出。")
+        if action == "password":
+            named = staff.reset_password(ctx.db, ctx.actor, user_id)
+            return _staff_view(ctx, named=named, message=f"已重置 {named.user.username} 的密码，原来的密码已失效。")
+        if action not in STAFF_DONE:
+            raise NotFound()
+        do, done = STAFF_DONE[action]
+        return _staff_view(ctx, message=done.format(name=do(ctx.db, ctx.actor, user_id).username))
+    except NotFound:
+        raise
+    except PortalError as exc:
+        ctx.db.rollback()
+        return _staff_view(ctx, message=str(exc), status=400)
+
+
+@handler(duty=(Duty.SECURITY,))
+def security_page(ctx: Ctx) -> Response:
+    """安全策略: password age, lock, session limits, two-factor enforcement."""
+    deployment = ctx.portal.settings.password_max_days
+    forced = bool(getattr(ctx.portal.settings, "require_two_factor", False))
+    shown, problems = policy.current(ctx.db), []
+    if ctx.request.method == "POST":
+        new, problems = policy.parse(ctx.text, deployment)
+        if not problems:
+            changed = staff.change_policy(ctx.db, ctx.actor, new, deployment)
+            return ctx.redirect(f"/county/security?saved={len(changed)}")
+    saved = ctx.request.query_params.get("saved")
+    return ctx.render(
+        "security.html", 400 if problems else 200, title="安全策略", p=shown, bounds=policy.BOUNDS, days=shown.password_days(deployment),
+        deployment=deployment, forced=forced, problems=problems, message="已保存安全策略。" if saved is not None else "",
+    )
 
 
 # --- the application --------------------------------------------------------------------------
@@ -1167,6 +1289,9 @@ ROUTES = [
     Route("/county/bodies/{body_id}/{action}", body_review, methods=["POST"], name="review"),
     Route("/county/audit", audit_page, name="audit"),
     Route("/county/audit.xlsx", audit_export, name="audit_export"),
+    Route("/county/staff", staff_page, methods=["GET", "POST"], name="staff"),
+    Route("/county/staff/{user_id}/{action}", staff_action, methods=["POST"], name="staff_action"),
+    Route("/county/security", security_page, methods=["GET", "POST"], name="security"),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]
 

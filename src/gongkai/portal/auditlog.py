@@ -72,6 +72,15 @@ AUDIT_ACTIONS: dict[str, str] = {
     "reminder_failed": "催报发送失败",
     "audit_export": "导出操作日志",
     "blob_mismatch": "文件校验值不符",
+    "login_pending": "未启用的县级账号登录被拒绝",
+    "staff_create": "建立县级账号",
+    "staff_enable": "启用县级账号",
+    "staff_disable": "停用县级账号",
+    "staff_duties": "修改县级账号职责",
+    "staff_password_reset": "重置县级账号密码",
+    "staff_two_factor_reset": "重置双因素登录",
+    "staff_unlock": "解除县级账号锁定",
+    "policy_change": "修改安全策略",
 }
 
 # Where an action came from, for what is not a network address: the words the code records

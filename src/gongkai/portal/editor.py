@@ -115,9 +115,9 @@ def check(db: Session, actor: Actor, body_id: int, values: Mapping[str, str], ba
 def save(db: Session, actor: Actor, body_id: int, values: Mapping[str, str], base: int) -> Version:
     """保存为新版本: the posted form stored as a new version, exactly as an upload of its JSON.
     Refused (409) when another version was stored after the one the editor started from."""
+    row = body_for(db, actor, body_id)  # first: a county duty that sees no body gets 404 here
     if actor.is_admin:
         raise PortalError("县政务公开办只能查看在线填报的内容，不能代为填写。", 403)
-    row = body_for(db, actor, body_id)
     if (number := _saved_since(db, row, base)) is not None:
         raise PortalError(
             f"保存未成功：你开始编辑后，本单位又保存了第 {number} 版（可能在另一个窗口或由同事保存）。"
@@ -144,9 +144,9 @@ def _saved_since(db: Session, row: BodyRow, base: int) -> int | None:
 def editable_body(db: Session, actor: Actor, body_id: int) -> BodyRow:
     """The body, if ``actor`` may write its draft or run its live check: its own 填报人 (another
     body: 404; the county: 403), while the body is open and the round not closed (else 409)."""
+    row = body_for(db, actor, body_id)  # first: a county duty that sees no body gets 404 here
     if actor.is_admin:
         raise PortalError("县政务公开办只能查看在线填报的内容，不能代为填写。", 403)
-    row = body_for(db, actor, body_id)
     if row.removed_at is not None:
         raise PortalError(f"{row.name} 已从本报送年度移除，不能再填写。", 409)
     if round_of(db, row).closed_at is not None:

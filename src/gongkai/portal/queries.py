@@ -46,8 +46,9 @@ def bodies(db: Session, round_id: int, *, removed: bool = False) -> list[BodyRow
 
 
 def body_for(db: Session, actor: Actor, body_id: int) -> BodyRow:
-    """The body, if ``actor`` may see it: an admin any, a 填报人 only its own (else 404)."""
-    if actor.user is None:
+    """The body, if ``actor`` may see it (else 404): a 填报人 only its own; in the county the
+    系统管理员 and 审核员 any, the 安全管理员 and 审计管理员 none (三员分立)."""
+    if actor.user is None or (actor.is_admin and not actor.sees_bodies):
         raise NotFound()
     row = db.get(BodyRow, body_id)
     if row is None or (not actor.is_admin and actor.user.body_id != row.id):

@@ -21,12 +21,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from . import policy
 from .db import LoginFailure, SessionRow, User
 
-IDLE_TIMEOUT = dt.timedelta(minutes=30)
-ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
-LOCK_WINDOW = dt.timedelta(minutes=15)
-ACCOUNT_FAILURES = 5  # per account within LOCK_WINDOW, then locked for LOCK_WINDOW
+# The defaults; the 安全管理员 may change them (``policy.current``), and the functions below
+# read the policy in force.
+IDLE_TIMEOUT = policy.DEFAULT.idle
+ABSOLUTE_TIMEOUT = policy.DEFAULT.absolute
+LOCK_WINDOW = policy.DEFAULT.lock_window
+ACCOUNT_FAILURES = policy.DEFAULT.lock_failures  # per account within LOCK_WINDOW, then locked for LOCK_WINDOW
 ADDRESS_FAILURES = 20  # per address across accounts within LOCK_WINDOW
 # A county account is never locked (anyone could lock the county out from outside): after
 # ACCOUNT_FAILURES from one address, that address waits this long before its next try there,
@@ -131,13 +134,14 @@ def new_session(db: Session, user: User, now: dt.datetime) -> tuple[str, Session
 
 
 def load_session(db: Session, token: str | None, now: dt.datetime) -> tuple[SessionRow, User] | None:
-    """The live session for ``token``; an expired one (idle 30 min or 12 h old) is deleted."""
+    """The live session for ``token``; an expired one (idle or old past the policy) is deleted."""
     if not token:
         return None
     row = db.get(SessionRow, token_hash(token))
     if row is None:
         return None
-    if now - row.last_seen > IDLE_TIMEOUT or now - row.created_at > ABSOLUTE_TIMEOUT:
+    rules = policy.current(db)
+    if now - row.last_seen > rules.idle or now - row.created_at > rules.absolute:
         db.delete(row)
         db.commit()
         return None
@@ -173,14 +177,15 @@ def wait_for(db: Session, username: str, address: str, now: dt.datetime) -> dt.t
     15 minutes after five failures within 15 minutes. A county account is slowed instead, per
     address: failures from elsewhere never keep the county out."""
     waits = [dt.timedelta(0)]
+    window = policy.current(db).lock_window
     by_address = list(
         db.scalars(
-            select(LoginFailure.at).where(LoginFailure.address == address, LoginFailure.at > now - LOCK_WINDOW).order_by(LoginFailure.at)
+            select(LoginFailure.at).where(LoginFailure.address == address, LoginFailure.at > now - window).order_by(LoginFailure.at)
         )
     )
     if len(by_address) >= ADDRESS_FAILURES:
         # Refused until enough of the window's failures have aged out of it.
-        waits.append(by_address[len(by_address) - ADDRESS_FAILURES] + LOCK_WINDOW - now)
+        waits.append(by_address[len(by_address) - ADDRESS_FAILURES] + window - now)
     if db.scalar(select(User.role).where(User.username == username)) == "admin":
         waits.append(admin_wait(db, username, address, now))
     elif (until := lock_until(db, username, now)) is not None:
@@ -196,17 +201,19 @@ def wait_minutes(wait: dt.timedelta) -> int:
 def lock_until(db: Session, username: str, now: dt.datetime) -> dt.datetime | None:
     """When the lock on the 填报人 name ``username`` ends, or ``None`` when it is not locked.
     Tries during a lock are refused unchecked and not recorded, so they do not prolong it."""
+    rules = policy.current(db)
+    window, failures = rules.lock_window, rules.lock_failures
     times = list(
         db.scalars(
             select(LoginFailure.at)
-            .where(LoginFailure.username == username, LoginFailure.at > now - 2 * LOCK_WINDOW)
+            .where(LoginFailure.username == username, LoginFailure.at > now - 2 * window)
             .order_by(LoginFailure.at)
         )
     )
     until = None
-    for i in range(ACCOUNT_FAILURES - 1, len(times)):
-        if times[i] - times[i - ACCOUNT_FAILURES + 1] <= LOCK_WINDOW and now - times[i] < LOCK_WINDOW:
-            until = times[i] + LOCK_WINDOW
+    for i in range(failures - 1, len(times)):
+        if times[i] - times[i - failures + 1] <= window and now - times[i] < window:
+            until = times[i] + window
     return until
 
 
@@ -217,26 +224,26 @@ def unlock(db: Session, username: str) -> None:
 
 def admin_wait(db: Session, username: str, address: str, now: dt.datetime) -> dt.timedelta:
     """How long ``address`` must still wait before trying the county account ``username``."""
+    rules = policy.current(db)
     times = list(
         db.scalars(
             select(LoginFailure.at)
-            .where(LoginFailure.username == username, LoginFailure.address == address, LoginFailure.at > now - LOCK_WINDOW)
+            .where(LoginFailure.username == username, LoginFailure.address == address, LoginFailure.at > now - rules.lock_window)
             .order_by(LoginFailure.at)
         )
     )
-    if len(times) < ACCOUNT_FAILURES:
+    if len(times) < rules.lock_failures:
         return dt.timedelta(0)
-    delay = min(LOCK_WINDOW, ADMIN_FIRST_DELAY * 2 ** (len(times) - ACCOUNT_FAILURES))
+    delay = min(rules.lock_window, ADMIN_FIRST_DELAY * 2 ** (len(times) - rules.lock_failures))
     return max(dt.timedelta(0), times[-1] + delay - now)
 
 
 def purge_expired(db: Session, now: dt.datetime) -> None:
     """Delete sessions that can no longer be used and login failures that no rule looks at
     any more (the account lock looks back two windows). The audit log keeps every attempt."""
-    db.execute(
-        delete(SessionRow).where((SessionRow.last_seen < now - IDLE_TIMEOUT) | (SessionRow.created_at < now - ABSOLUTE_TIMEOUT))
-    )
-    db.execute(delete(LoginFailure).where(LoginFailure.at < now - 2 * LOCK_WINDOW))
+    rules = policy.current(db)
+    db.execute(delete(SessionRow).where((SessionRow.last_seen < now - rules.idle) | (SessionRow.created_at < now - rules.absolute)))
+    db.execute(delete(LoginFailure).where(LoginFailure.at < now - 2 * rules.lock_window))
 
 
 def authenticate(db: Session, username: str, password: str, address: str, now: dt.datetime) -> User | None:

@@ -17,6 +17,7 @@ from .actors import Actor
 from .app import Portal, Settings, create_app
 from .auditlog import ChainCheck
 from .db import User
+from .roles import Duty
 
 DB_FILE = "gongkai.db"
 DEMO_DAYS_LEFT = 30  # this year's deadline, counted from the day the demo is seeded
@@ -57,10 +58,19 @@ def seed_demo(portal: Portal) -> list[DemoLogin]:
         if queries.rounds(db):
             return []
         password = security.random_password()
-        admin_user = accounts.create_admin(db, "county-admin", password, portal.settings.clock)
-        admin_user.must_change = True  # its password was printed on a terminal: it is changed at first login
-        admin = Actor(admin_user, "demo", portal.settings.clock)
-        logins = [DemoLogin("县政务公开办（管理员）", admin_user.username, password, "")]
+        # 三员分立: a small office's 系统管理员 who also reviews, and the 安全管理员 and 审计管理员.
+        office = (
+            ("county-admin", (Duty.SYSTEM, Duty.REVIEW), "县政务公开办（系统管理员、审核员）"),
+            ("county-security", (Duty.SECURITY,), "县政务公开办（安全管理员）"),
+            ("county-audit", (Duty.AUDIT,), "县政务公开办（审计管理员）"),
+        )
+        logins, county = [], []
+        for (username, duties, who), secret in zip(office, (password, security.random_password(), security.random_password()), strict=True):
+            made = accounts.create_admin(db, username, secret, portal.settings.clock, duties=duties)
+            made.must_change = True  # its password was printed on a terminal: it is changed at first login
+            county.append(made)
+            logins.append(DemoLogin(who, username, secret, ""))
+        admin = Actor(county[0], "demo", portal.settings.clock)
         orgs = folder / "单位名单.csv"
         last = roster.create_round(db, admin, year=2024, orgs=orgs, title="2024年度政府信息公开工作年度报告")
         accounts.issue_accounts(db, admin, last.id)
