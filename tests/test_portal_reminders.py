@@ -354,6 +354,26 @@ def test_only_the_ticked_bodies_get_one(app, portal, world) -> None:  # type: ig
     assert r.status_code == 400 and "请先勾选" in r.text and len(sends(portal)) == before
 
 
+def test_the_dashboard_ticks_chase_too(app, portal, world) -> None:  # type: ignore[no-untyped-def]
+    """批量催报: the dashboard's ticks (the bulk form) go to 催报 by one button, without JavaScript."""
+    full = names(portal, world)
+    county = admin_client(app)
+    west = world.bodies["西山镇"]
+    page = county.get(round_url(world)).text
+    button = re.search(r'<button[^>]*id="bulk-remind"[^>]*>', page)
+    assert button and f'formaction="{round_url(world)}/reminders"' in button.group(0) and 'value="ticked"' in button.group(0)
+    assert f'name="body" value="{west}" form="bulk-form"' in page  # the dashboard's tick belongs to that form
+    with hook_stand_in() as hook:
+        configure(county, wecom_url=hook.url("/cgi-bin/webhook/send?key=k"))
+        # What the browser sends: the bulk form's fields, to the button's formaction.
+        r = post(county, round_url(world), f"{round_url(world)}/reminders", {"action": "ticked", "body": str(west), "reason": "", "confirm": ""})
+        assert r.status_code == 303
+        assert reminders.wait_idle(30)
+    (request,) = hook.requests
+    content = request[2]["text"]["content"]
+    assert full["西山镇"] in content and full["南山镇"] not in content
+
+
 def test_a_dead_server_is_logged_as_failed_without_an_error_page(app, portal, world) -> None:  # type: ignore[no-untyped-def]
     county = admin_client(app)
     west, south = world.bodies["西山镇"], world.bodies["南山镇"]

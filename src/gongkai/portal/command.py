@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
             except GongkaiError as exc:
                 typer.echo(f"未创建管理员：{exc}", err=True)
                 raise typer.Exit(1) from exc
-            typer.echo(f"已创建管理员 {create_admin}。")
+            typer.echo(f"已创建系统管理员 {create_admin}。登录后请先在“县级账号”页面指定安全管理员和审计管理员（三员分立）。")
             return
         from .localtime import zone
         from .security import networks
