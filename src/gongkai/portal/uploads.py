@@ -26,7 +26,8 @@ from ..reading import DOCX, HEAD_SIZE, JSON, WORKBOOK, InputFormat, detect_forma
 from ..rendering import safe_filename
 from .actors import Actor
 from .auditlog import audit
-from .db import Blob, BodyRow, Round, Version
+from .blobs import store_blob
+from .db import BodyRow, Round, Version
 from .errors import PortalError
 from .figures import figures_json
 from .limits import DEFAULT_BODY_QUOTA, DEFAULT_MAX_UPLOAD, upload_name, within_quota
@@ -158,9 +159,7 @@ def _store(db: Session, actor: Actor, row: BodyRow, rnd: Round, filename: str, d
         # Write first, then count: the INSERT opens the write transaction (SQLite takes its one
         # writer lock here, waiting out the busy timeout), so the max() below sees every version
         # committed before it; PostgreSQL serialises a body's uploads on its row lock instead.
-        blob = Blob(sha256=digest, size=len(data), data=data)
-        db.add(blob)
-        db.flush()
+        blob = store_blob(db, data)  # sealed under SM4 when the deployment encrypts files
         locked = db.get(BodyRow, row.id, with_for_update=True)
         assert locked is not None
         number = (db.scalar(select(func.max(Version.number)).where(Version.body_id == row.id)) or 0) + 1

@@ -4,7 +4,6 @@ last looked."""
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from pathlib import Path
 
@@ -18,7 +17,8 @@ from ..pdf import PdfError, convert_to_pdf
 from ..rendering import safe_filename
 from .actors import Actor
 from .auditlog import audit
-from .db import Blob, BodyRow, Rendered, Submission, Version
+from .blobs import store_blob
+from .db import BodyRow, Rendered, Submission, Version
 from .errors import NotFound, PortalError
 from .figures import figure_labels, figures_of
 from .queries import blob_data, body_for, round_of, version_for
@@ -95,9 +95,7 @@ def report_file(db: Session, actor: Actor, body_id: int, version_id: int, kind: 
             else:
                 target = docx
             data = target.read_bytes()
-        blob = Blob(sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
-        db.add(blob)
-        db.flush()
+        blob = store_blob(db, data)
         db.add(Rendered(version_id=version.id, kind=kind, blob_id=blob.id))
     audit(db, actor, "download", f"第 {version.number} 版报告 {name}", row.id)
     db.commit()

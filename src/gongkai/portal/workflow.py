@@ -8,7 +8,6 @@ state names. The states are stored in ``bodies.state`` as the enum's values.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from enum import Enum
 
@@ -18,7 +17,8 @@ from ..findings import has_errors
 from ..pdfsafety import stamped_pdf_problem
 from .actors import Actor, require_admin
 from .auditlog import audit
-from .db import Blob, BodyRow, Review, Submission
+from .blobs import store_blob
+from .db import BodyRow, Review, Submission
 from .errors import PortalError
 from .limits import DEFAULT_BODY_QUOTA, MAX_EXPLANATION, MAX_NAME, MAX_REASON, bounded, within_quota
 from .pointing import checked_targets, target_label
@@ -123,10 +123,7 @@ def submit(
         stamped = None
     stamped_id = None
     if stamped is not None:
-        blob = Blob(sha256=hashlib.sha256(stamped).hexdigest(), size=len(stamped), data=stamped)
-        db.add(blob)
-        db.flush()
-        stamped_id = blob.id
+        stamped_id = store_blob(db, stamped).id
     sub = Submission(
         body_id=row.id,
         version_id=version.id,
