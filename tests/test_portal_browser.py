@@ -341,6 +341,10 @@ def test_round_file_return_resubmit_accept_and_download_in_chromium(browser: Web
         assert {"汇总.xlsx", "核对报告.md"} <= names, names
         summary = openpyxl.load_workbook(io.BytesIO(z.read("汇总.xlsx")))
         assert any("东山镇" in str(c.value) for ws in summary for row in ws.iter_rows() for c in row if c.value)
+    # The log is the 审计管理员's (三员分立): the reviewer has no way to it.
+    _logout(driver)
+    _login(driver, base, "shenji", ADMIN_PASSWORD)
+    assert "/county/audit" in driver.current_url  # where an auditor lands
     driver.get(f"{base}/county/audit")
     log = driver.find_element(By.TAG_NAME, "main").text
     for what in (username, "东山镇"):
@@ -348,6 +352,88 @@ def test_round_file_return_resubmit_accept_and_download_in_chromium(browser: Web
     shot("audit-log")
     _no_alert(driver)
     assert len(shot.taken) == 9
+
+
+@pytest.fixture
+def first_admin(tmp_path: Path) -> Iterator[LiveServer]:
+    """A new portal: only the 系统管理员 made with ``serve --create-admin``."""
+    data = tmp_path / "first"
+    data.mkdir()
+    portal = open_portal(database_url(data, None))
+    with portal.session() as db:
+        accounts.create_admin(db, ADMIN, ADMIN_PASSWORD)
+    portal.engine.dispose()
+    with LiveServer(data) as live:
+        yield live
+
+
+def _name_account(driver: WebDriver, username: str, duty: str) -> str:
+    _type(driver, "staff-username", username)
+    driver.find_element(By.ID, f"staff-duty-{duty}").click()
+    _click(driver, "staff-create")
+    assert driver.find_element(By.ID, "named-username").text == username
+    return driver.find_element(By.ID, "named-password").text
+
+
+def _first_password_change(driver: WebDriver, old: str, new: str) -> None:
+    assert "/password" in driver.current_url
+    _type(driver, "old_password", old)
+    _type(driver, "new_password", new)
+    _type(driver, "new_password2", new)
+    _click(driver, "password-submit")
+
+
+def test_the_first_admin_names_the_officers_and_the_security_officer_enables_and_sets_policy(
+    browser: WebDriver, first_admin: LiveServer, tmp_path: Path
+) -> None:
+    """三员分立 in a browser: the 系统管理员 is sent to 县级账号 until the 安全管理员 and 审计管理员
+    exist; a 审核员 named later waits for the 安全管理员, who enables it and sets the policy."""
+    driver, base = browser, first_admin.url
+    shot = Shots(driver, tmp_path / "shots")
+    _login(driver, base, ADMIN, ADMIN_PASSWORD)
+    assert driver.current_url.endswith("/county/staff")
+    assert "请先指定安全管理员和审计管理员" in driver.find_element(By.ID, "staff-bootstrap").text
+    driver.get(f"{base}/county")
+    assert driver.current_url.endswith("/county/staff")  # nothing else opens before
+    security_password = _name_account(driver, "anquan", "security")
+    shot("county-staff-named")
+    _name_account(driver, "shenji", "auditor")
+    assert not driver.find_elements(By.ID, "staff-bootstrap")
+    reviewer_password = _name_account(driver, "shenhe", "reviewer")
+    assert "待安全管理员启用" in driver.find_element(By.ID, "staff-shenhe").text
+    driver.get(f"{base}/county")
+    assert driver.current_url.endswith("/county") and driver.find_element(By.ID, "round-form")
+    _logout(driver)
+
+    _login(driver, base, "shenhe", reviewer_password)
+    assert "还没有被安全管理员启用" in driver.find_element(By.ID, "message").text
+
+    _login(driver, base, "anquan", security_password)
+    officer = "Guard-the-county-77"
+    _first_password_change(driver, security_password, officer)
+    driver.get(f"{base}/")
+    assert driver.current_url.endswith("/county/staff")
+    assert not driver.find_elements(By.ID, "staff-form")  # the 安全管理员 names nobody
+    _click(driver, "staff-enable-shenhe")
+    assert "已启用 shenhe" in driver.find_element(By.ID, "message").text
+    assert "已启用" in driver.find_element(By.ID, "staff-shenhe").find_element(By.CLASS_NAME, "staff-state").text
+    shot("county-staff")
+    driver.get(f"{base}/county/security")
+    _type(driver, "policy-idle_minutes", "15")
+    shot("county-security")
+    _click(driver, "policy-save")
+    assert "已保存安全策略" in driver.find_element(By.ID, "message").text
+    assert driver.find_element(By.ID, "policy-idle_minutes").get_attribute("value") == "15"
+    assert {e.get_attribute("id") for e in driver.find_elements(By.CSS_SELECTOR, "nav a")} >= {"nav-staff", "nav-security"}
+    assert not driver.find_elements(By.ID, "nav-rounds") and not driver.find_elements(By.ID, "nav-audit")
+    _logout(driver)
+
+    _login(driver, base, "shenhe", reviewer_password)
+    _first_password_change(driver, reviewer_password, "Check-every-table-88")
+    driver.get(f"{base}/")
+    assert driver.current_url.endswith("/county") and not driver.find_elements(By.ID, "round-form")
+    _no_alert(driver)
+    assert len(shot.taken) == 3
 
 
 def _submit(driver: WebDriver, explanation: str) -> None:
