@@ -244,7 +244,7 @@ def test_without_the_key_or_with_another_key_sealed_files_are_refused_in_chinese
     new_key_file(other)
     cases = [
         (None, NEEDS_KEY),  # no key file at all
-        (load_keys(other), NEEDS_KEY),  # a key file, but files not to be encrypted: no SM4 key either
+        (load_keys(other), WRONG_KEY),  # another key file, encrypting or not
         (load_keys(other, encrypt_files=True), WRONG_KEY),
     ]
     for keys, message in cases:
@@ -324,3 +324,20 @@ def test_seal_and_unseal() -> None:
     with pytest.raises(sealing.NeedsKey):
         sealing.unseal(None, stored, aad)
     assert not sealing.is_sealed(data)
+
+
+def test_dropping_encrypt_files_keeps_the_sealed_files_readable(sealed, db_url, clock, key_file) -> None:  # type: ignore[no-untyped-def]
+    """The same key file without --encrypt-files: what was sealed still opens, new files are stored plain."""
+    app, world = sealed
+    body, version_id, _ = _file_and_submit(app, world, app.state.portal)
+    plain = _portal_app(db_url, clock, load_keys(key_file))
+    try:
+        county = admin_client(plain)
+        r = county.get(f"/b/{body}/v/{version_id}/file")
+        assert r.status_code == 200 and r.content == sample_bytes(SHORT)
+        west = world.bodies["西山镇"]
+        r = post(county, f"/b/{west}", f"/b/{west}/upload", files={"file": ("西山镇.xlsx", sample_bytes("西山镇"), "application/octet-stream")})
+        assert r.status_code == 303, r.text[:300]
+        assert sample_bytes("西山镇") in _blobs(db_url).values()  # stored as it is
+    finally:
+        plain.state.portal.engine.dispose()

@@ -16,8 +16,8 @@ def store_blob(db: Session, data: bytes) -> Blob:
     """A new blob holding ``data`` (added and flushed, so it has its id); ``size`` and ``sha256``
     are the plaintext's. Sealed when ``keys.of(db).encrypts_files``, else stored as it is."""
     digest = hashlib.sha256(data).hexdigest()
-    key = keys.of(db).files
-    stored = sealing.seal(key, data, digest.encode("ascii")) if key is not None else data
+    held = keys.of(db)
+    stored = sealing.seal(held.files, data, digest.encode("ascii")) if held.encrypts_files and held.files else data
     blob = Blob(sha256=digest, size=len(data), data=stored)
     db.add(blob)
     db.flush()

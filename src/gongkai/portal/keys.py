@@ -33,15 +33,18 @@ class AuditHash(StrEnum):
 
 @dataclass(frozen=True)
 class Keys:
-    """What a portal holds in memory: ``audit`` keys the chain, ``files`` (16 bytes) is SM4's key."""
+    """What a portal holds in memory: ``audit`` keys the chain, ``files`` (16 bytes) is SM4's key.
+    ``files`` is there whenever a key file is, so files sealed earlier still open after
+    ``--encrypt-files`` is dropped; ``encrypt`` says whether new files are sealed."""
 
     audit: bytes | None = None
     audit_hash: AuditHash = AuditHash.SHA256
     files: bytes | None = None
+    encrypt: bool = False
 
     @property
     def encrypts_files(self) -> bool:
-        return self.files is not None
+        return self.encrypt and self.files is not None
 
 
 NO_KEYS = Keys()
@@ -99,5 +102,6 @@ def load_keys(path: Path | None, *, audit_hash: AuditHash | None = None, encrypt
     return Keys(
         audit=None if chosen is AuditHash.SHA256 else _derive(master, "audit-chain", 32),
         audit_hash=chosen,
-        files=_derive(master, "files-sm4", 16) if encrypt_files else None,
+        files=_derive(master, "files-sm4", 16),
+        encrypt=encrypt_files,
     )
