@@ -55,7 +55,7 @@ class Bound:
 # The page's fields, in order. The ranges keep a mistyped value from disabling a control
 # (a lock after 1000 failures, sessions of a month).
 BOUNDS: tuple[Bound, ...] = (
-    Bound("password_max_days", "密码最长使用期限", "天（0 为不要求定期更换）", 0, 365),
+    Bound("password_max_days", "密码最长使用期限", "天，0 为不要求定期更换", 0, 365),
     Bound("lock_failures", "连续输错密码几次后锁定填报人账号", "次", 3, 10),
     Bound("lock_minutes", "锁定时长（也是计数的时间窗口）", "分钟", 5, 1440),
     Bound("idle_minutes", "登录后多久不操作自动退出", "分钟", 5, 120),
@@ -89,7 +89,7 @@ def parse(text: Callable[[str], str], deployment_days: int) -> tuple[Policy, lis
         value = int(raw)
         if not bound.low <= value <= bound.high:
             problems.append(
-                f"“{bound.label}”应在 {bound.low} 到 {bound.high} {bound.unit.split('（')[0]}之间。"
+                f"“{bound.label}”应在 {bound.low} 到 {bound.high} {bound.unit.split('，')[0]}之间。"
             )
             continue
         values[bound.key] = value
