@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from gongkai.portal import actors, auditlog
 from gongkai.portal.db import MIGRATIONS, AuditEntry, make_engine, session_factory
 from gongkai.portal.workflow import Action
-from portal_support import auditor_client, client_for, filer_client
+from portal_support import auditor_client, client_for, filer_client, tamper_audit
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "gongkai" / "portal"
 HOSTILE = "=cmd|' /C calc'!A0"
@@ -179,8 +179,7 @@ def test_the_chain_holds_and_is_shown(app, world, portal) -> None:  # type: igno
 
 
 def _tamper(portal, sql: str, **params: object) -> None:  # type: ignore[no-untyped-def]
-    with portal.engine.begin() as connection:
-        connection.execute(text(sql), params)
+    tamper_audit(portal.engine, sql, **params)
 
 
 def test_an_entry_changed_in_the_database_is_named(app, world, portal) -> None:  # type: ignore[no-untyped-def]
@@ -290,8 +289,8 @@ def test_migration_chains_the_entries_a_database_already_holds(db_url) -> None: 
         auditlog.audit(db, actors.Actor(None, "10.0.0.10", _at(dt.datetime(2026, 1, 2))), "login_failed", "after the migration")
         db.commit()
         assert auditlog.verify_chain(db).entries == 4 and auditlog.verify_chain(db).ok
-    with engine.begin() as c:  # a backfilled entry is as protected as a new one
-        c.execute(text("UPDATE audit_log SET address = '10.0.0.99' WHERE action = 'round_create'"))
+    # a backfilled entry is as protected as a new one
+    tamper_audit(engine, "UPDATE audit_log SET address = '10.0.0.99' WHERE action = 'round_create'")
     with session_factory(engine)() as db:
         broken = auditlog.verify_chain(db)
         assert not broken.ok and broken.entries == 1

@@ -7,6 +7,7 @@ files stored before encryption was switched on still read."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import zipfile
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from gongkai.errors import GongkaiError
 from gongkai.portal import queries, sealing
 from gongkai.portal.app import Settings, create_app
 from gongkai.portal.backup import backup, restore
@@ -234,16 +236,18 @@ def test_a_changed_sealed_file_is_refused_and_logged(sealed, db_url) -> None:  #
 
 
 def test_without_the_key_or_with_another_key_sealed_files_are_refused_in_chinese(
-    sealed, db_url, clock, tmp_path
+    sealed, db_url, clock, tmp_path, key_file
 ) -> None:  # type: ignore[no-untyped-def]
     app, world = sealed
     portal = app.state.portal
     body, version_id, submission_id = _file_and_submit(app, world, portal)
     assert all(sealing.is_sealed(d) for d in _blobs(db_url).values())
+    with pytest.raises(GongkaiError, match="须给出本系统的密钥文件"):  # no key file: the keyed log stops it first
+        _portal_app(db_url, clock, None)
     other = tmp_path / "另一个密钥"
     new_key_file(other)
     cases = [
-        (None, NEEDS_KEY),  # no key file at all
+        (dataclasses.replace(load_keys(key_file), files=None), NEEDS_KEY),  # the audit key without the file key
         (load_keys(other), WRONG_KEY),  # another key file, encrypting or not
         (load_keys(other, encrypt_files=True), WRONG_KEY),
     ]

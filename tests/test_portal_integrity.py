@@ -12,7 +12,7 @@ from gongkai.cli import app as cli_app
 from gongkai.portal import accounts, actors, uploads
 from gongkai.portal.app import Settings, create_app
 from gongkai.portal.db import AuditEntry, User, Version
-from portal_support import admin_client, auditor_client, filer_client, post, sample_bytes
+from portal_support import admin_client, auditor_client, filer_client, post, sample_bytes, tamper_audit
 
 BLOB_MISMATCH = "文件已损坏或被改动（校验值不符），未提供下载，请联系管理员从备份恢复。"
 
@@ -99,7 +99,9 @@ def test_serve_verify_audit(app, world, portal, db_url, tmp_path) -> None:  # ty
     assert result.exit_code == 0 and "操作日志校验通过" in result.output and "日志完整" in result.output, result.output
     with portal.session() as db:
         first = db.scalar(select(AuditEntry.id).order_by(AuditEntry.id))
-    _sql(db_url, "UPDATE audit_log SET detail = :detail WHERE id = :id", detail="改过的记录", id=first)
+    engine = create_engine(db_url)
+    tamper_audit(engine, "UPDATE audit_log SET detail = :detail WHERE id = :id", detail="改过的记录", id=first)
+    engine.dispose()
     result = runner.invoke(cli_app, ["serve", "--db", db_url, "--verify-audit"])
     assert result.exit_code == 1 and "操作日志校验未通过" in result.output and "日志被改动" in result.output, result.output
     result = runner.invoke(cli_app, ["serve", "--data", str(tmp_path / "none"), "--verify-audit"])

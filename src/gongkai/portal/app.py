@@ -106,6 +106,12 @@ class Portal:
         self.engine = make_engine(settings.database_url)
         upgrade(self.engine)
         self.sessions: sessionmaker = session_factory(self.engine, settings.keys)
+        with self.sessions() as db:
+            if settings.keys.audit is not None:
+                auditlog.seal_head(db)
+            elif auditlog.keyed(db):
+                self.engine.dispose()
+                raise GongkaiError("操作日志使用带密钥的校验，须给出本系统的密钥文件（--key-file）才能启动。")
         self.last_purge = dt.datetime.min
 
     def session(self) -> Session:

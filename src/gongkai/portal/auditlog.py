@@ -1,11 +1,17 @@
 """The audit log: what every use case appends, and the pages that read it back.
 
 等保 安全审计 (GB/T 22239-2019 §8.1.4.3): every entry records who, when, from where, what and
-the outcome, and the log is tamper-evident. Each entry stores ``entry_hash``, the SHA-256 of its
+the outcome, and the log is tamper-evident. Each entry stores ``entry_hash``, a hash of its
 own fields and of the previous entry's hash (``prev_hash``); the ``audit_chain`` row holds the
 number of entries and the last hash. An entry changed in the database no longer matches its
 hash, one removed breaks the link to the next, entries cut off the end disagree with the head:
 :func:`verify_chain` names the first such entry.
+
+Unkeyed SHA-256 shows changes made by someone who does not recompute the chain; a deployment
+with a key file (:mod:`.keys`) chains with HMAC-SM3 or HMAC-SHA-256 instead (each entry says
+which, in ``chain``), and the head carries an HMAC-SM3 of itself (``head_mac``), so that nobody
+holding the database but not the key can rewrite the log, whole or in part, unnoticed. A keyed
+log never goes back to unkeyed entries: one found after a keyed entry counts as a break.
 
 Chaining happens when the transaction commits (a ``before_commit`` hook), not when
 :func:`audit` is called: the writer first locks the head row (an UPDATE — a row lock until
@@ -24,6 +30,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
 from openpyxl import Workbook
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, SessionTransaction
@@ -33,6 +41,8 @@ from ..xlsx_text import append_row
 from . import localtime
 from .actors import Actor
 from .db import AuditChain, AuditEntry, BodyRow, Round
+from .keys import AuditHash, Keys
+from .keys import of as keys_of
 from .limits import MAX_AUDIT_DETAIL, MAX_NAME, clip
 
 AUDIT_PAGE = 100
@@ -127,34 +137,102 @@ def audit(db: Session, actor: Actor, action: str, detail: str = "", body_id: int
     )
 
 
-def entry_hash(prev: str, at: dt.datetime, user_id: int | None, username: str, address: str, action: str, body_id: int | None, detail: str) -> str:
-    """SHA-256 over an entry's fields and the previous entry's hash (as migration 0005 froze it)."""
+def _payload(prev: str, at: dt.datetime, user_id: int | None, username: str, address: str, action: str, body_id: int | None, detail: str) -> bytes:
     fields = [prev, at.isoformat(sep=" ", timespec="microseconds"), user_id, username, address, action, body_id, detail]
-    return hashlib.sha256(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _hash_of(entry: AuditEntry, prev: str) -> str:
-    return entry_hash(prev, entry.at, entry.user_id, entry.username, entry.address, entry.action, entry.body_id, entry.detail)
+def mac(kind: AuditHash, key: bytes, data: bytes) -> str:
+    """HMAC-SM3 (GB/T 32905, 商用密码) or HMAC-SHA-256 of ``data``, as hex."""
+    signer = crypto_hmac.HMAC(key, hashes.SM3() if kind is AuditHash.HMAC_SM3 else hashes.SHA256())
+    signer.update(data)
+    return signer.finalize().hex()
+
+
+def entry_hash(
+    prev: str, at: dt.datetime, user_id: int | None, username: str, address: str, action: str, body_id: int | None, detail: str,
+    *, kind: AuditHash = AuditHash.SHA256, key: bytes | None = None,
+) -> str:
+    """The hash of an entry's fields and the previous entry's hash: unkeyed SHA-256 as migration
+    0005 froze it, or an HMAC under the deployment's audit key."""
+    data = _payload(prev, at, user_id, username, address, action, body_id, detail)
+    if kind is AuditHash.SHA256:
+        return hashlib.sha256(data).hexdigest()
+    if key is None:
+        raise ValueError("a keyed audit hash needs the audit key")
+    return mac(kind, key, data)
+
+
+def head_mac(key: bytes, entries: int, last_hash: str) -> str:
+    """The head's own HMAC-SM3: which count and last hash the key holder last wrote."""
+    return mac(AuditHash.HMAC_SM3, key, f"gongkai-audit-head:{entries}:{last_hash}".encode())
+
+
+def _hash_of(entry: AuditEntry, prev: str, kind: AuditHash, key: bytes | None) -> str:
+    return entry_hash(prev, entry.at, entry.user_id, entry.username, entry.address, entry.action, entry.body_id, entry.detail, kind=kind, key=key)
+
+
+_KEYED = frozenset(kind.value for kind in AuditHash if kind is not AuditHash.SHA256)
+
+
+def _kind_for(db: Session, keys: Keys) -> AuditHash:
+    """How new entries are chained: as configured, except that a keyed log stays keyed (a
+    deployment that drops ``--audit-hash`` keeps its key file, and the chain its strength)."""
+    if keys.audit is None:
+        return AuditHash.SHA256
+    if keys.audit_hash is not AuditHash.SHA256:
+        return keys.audit_hash
+    last = db.scalar(select(AuditEntry.chain).order_by(AuditEntry.id.desc()).limit(1))
+    return AuditHash(last) if last in _KEYED else AuditHash.SHA256
 
 
 def _chain(db: Session, entries: list[AuditEntry]) -> None:
     """Give ``entries`` their place at the end of the chain, holding the head row's lock."""
     chain = AuditChain.__table__
     head = db.execute(
-        update(chain).where(chain.c.id == 1).values(entries=chain.c.entries + len(entries)).returning(chain.c.last_hash)
+        update(chain).where(chain.c.id == 1).values(entries=chain.c.entries + len(entries)).returning(chain.c.last_hash, chain.c.entries)
     ).first()
     if head is None:  # no head (a database tampered with): start one at the last entry there is
         last = db.execute(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
-        count = db.scalar(select(func.count()).select_from(AuditEntry)) or 0
-        db.execute(chain.insert().values(id=1, entries=count + len(entries), last_hash=""))
+        count = (db.scalar(select(func.count()).select_from(AuditEntry)) or 0) + len(entries)
+        db.execute(chain.insert().values(id=1, entries=count, last_hash=""))
         prev = last or GENESIS
     else:
-        prev = head[0] or GENESIS
+        prev, count = head[0] or GENESIS, head[1]
+    keys = keys_of(db)
+    kind = _kind_for(db, keys)  # read under the head's lock: no writer in between changes it
     for entry in entries:
         entry.prev_hash = prev
-        entry.entry_hash = prev = _hash_of(entry, prev)
+        entry.chain = kind.value
+        entry.entry_hash = prev = _hash_of(entry, prev, kind, keys.audit)
         db.add(entry)
-    db.execute(update(chain).where(chain.c.id == 1).values(last_hash=prev))
+    sealed = head_mac(keys.audit, count, prev) if keys.audit is not None else None
+    db.execute(update(chain).where(chain.c.id == 1).values(last_hash=prev, head_mac=sealed))
+
+
+def seal_head(db: Session) -> None:
+    """Give the head its HMAC when a portal first runs with a key file (and after a restore),
+    so that from then on the log cannot be rewritten as a whole without the key."""
+    keys = keys_of(db)
+    if keys.audit is None:
+        return
+    chain = AuditChain.__table__
+    head = db.execute(select(chain.c.entries, chain.c.last_hash).where(chain.c.id == 1, chain.c.head_mac.is_(None))).first()
+    if head is not None:
+        db.execute(
+            update(chain)
+            .where(chain.c.id == 1, chain.c.head_mac.is_(None), chain.c.entries == head[0], chain.c.last_hash == head[1])
+            .values(head_mac=head_mac(keys.audit, head[0], head[1]))
+        )
+    db.commit()
+
+
+def keyed(db: Session) -> bool:
+    """Whether the log holds anything only the audit key can check (a portal without the key
+    file must not start on it: its unkeyed entries would read as a downgrade)."""
+    if db.scalar(select(AuditChain.head_mac).where(AuditChain.id == 1)) is not None:
+        return True
+    return db.scalar(select(AuditEntry.chain).order_by(AuditEntry.id.desc()).limit(1)) in _KEYED
 
 
 @event.listens_for(Session, "before_commit")
@@ -181,28 +259,53 @@ class ChainCheck:
     entries: int  # entries read
     broken_id: int | None = None  # the first entry that does not fit, if any
     problem: str = ""
+    key_needed: bool = False  # keyed entries, and no key to check them with: neither ok nor broken
+    keyed_by: str = ""  # the newest entry's HMAC ("HMAC-SM3"), if the log is keyed
 
     @property
     def message(self) -> str:
-        return f"日志完整，共 {self.entries} 条。" if self.ok else self.problem
+        if not self.ok:
+            return self.problem
+        keyed = f"，最新记录以 {self.keyed_by} 带密钥校验" if self.keyed_by else ""
+        return f"日志完整，共 {self.entries} 条{keyed}。"
 
 
-def verify_chain(db: Session, zone: str = localtime.DEFAULT_ZONE) -> ChainCheck:
+HASH_NAMES = {AuditHash.SHA256: "", AuditHash.HMAC_SM3: "HMAC-SM3", AuditHash.HMAC_SHA256: "HMAC-SHA-256"}
+
+
+KEY_NEEDED = "日志中有带密钥校验的记录，须给出本系统的密钥文件（--key-file）才能校验。"
+
+
+def verify_chain(db: Session, zone: str = localtime.DEFAULT_ZONE, keys: Keys | None = None) -> ChainCheck:
     """Recompute the chain from the first entry; the first entry changed, removed before, or
-    missing from the end is named (by 编号 and 时间)."""
-    head = db.execute(select(AuditChain.entries, AuditChain.last_hash).where(AuditChain.id == 1)).first()
+    missing from the end is named (by 编号 and 时间). Keyed entries are checked under
+    ``keys`` (by default the keys the session was opened with)."""
+    keys = keys or keys_of(db)
+    head = db.execute(select(AuditChain.entries, AuditChain.last_hash, AuditChain.head_mac).where(AuditChain.id == 1)).first()
     # Read the head before the entries: an entry committed in between only lengthens the
     # chain beyond the head, which is no break.
     columns = (AuditEntry.id, AuditEntry.at, AuditEntry.user_id, AuditEntry.username, AuditEntry.address, AuditEntry.action,
-               AuditEntry.body_id, AuditEntry.detail, AuditEntry.prev_hash, AuditEntry.entry_hash)
+               AuditEntry.body_id, AuditEntry.detail, AuditEntry.prev_hash, AuditEntry.entry_hash, AuditEntry.chain)
     prev, count, at_head = GENESIS, 0, GENESIS if head is not None and head[0] == 0 else None
+    was_keyed, kind = False, AuditHash.SHA256
     for row in db.execute(select(*columns).order_by(AuditEntry.id)).yield_per(2000):
-        row_id, at, user_id, username, address, action, body_id, detail, stored_prev, stored = row
+        row_id, at, user_id, username, address, action, body_id, detail, stored_prev, stored, chain = row
         where = f"编号 {row_id}（{localtime.when(at, zone, seconds=True, label=True)}，{action_label(action)}）"
         if stored_prev != prev:
             return ChainCheck(False, count, row_id, f"日志不完整：记录 {where} 与前一条接不上，它之前的记录被删除或改动过。")
-        if entry_hash(prev, at, user_id, username, address, action, body_id, detail) != stored:
-            return ChainCheck(False, count, row_id, f"日志被改动：记录 {where} 的内容与其校验值不符。")
+        try:
+            kind = AuditHash(chain)
+        except ValueError:
+            return ChainCheck(False, count, row_id, f"日志被改动：记录 {where} 的校验方式无法识别。")
+        if kind is AuditHash.SHA256 and was_keyed:
+            return ChainCheck(False, count, row_id, f"日志被改动：记录 {where} 不带密钥校验，而它之前的记录带密钥，这是改写日志的迹象。")
+        if kind is not AuditHash.SHA256:
+            if keys.audit is None:
+                return ChainCheck(False, count, row_id, KEY_NEEDED, key_needed=True)
+            was_keyed = True
+        if entry_hash(prev, at, user_id, username, address, action, body_id, detail, kind=kind, key=keys.audit) != stored:
+            hint = "（或所给的密钥文件不是本系统的）" if kind is not AuditHash.SHA256 else ""
+            return ChainCheck(False, count, row_id, f"日志被改动：记录 {where} 的内容与其校验值不符{hint}。")
         prev, count = stored, count + 1
         if head is not None and count == head[0]:
             at_head = prev
@@ -212,7 +315,13 @@ def verify_chain(db: Session, zone: str = localtime.DEFAULT_ZONE) -> ChainCheck:
         return ChainCheck(False, count, None, f"日志不完整：应有 {head[0]} 条，只剩 {count} 条，最后的 {head[0] - count} 条被删除。")
     if at_head != head[1]:
         return ChainCheck(False, count, None, "日志不完整：最后一条记录与校验记录（链头）不符，记录被删除或改动过。")
-    return ChainCheck(True, count)
+    if head[2] is not None and keys.audit is None:
+        return ChainCheck(False, count, None, KEY_NEEDED, key_needed=True)
+    if keys.audit is not None and head[2] != head_mac(keys.audit, head[0], head[1]):
+        if head[2] is None:
+            return ChainCheck(False, count, None, "日志校验记录（链头）没有密钥校验值：日志被整体改写过，或本系统从未用这个密钥文件运行。")
+        return ChainCheck(False, count, None, "日志校验记录（链头）的密钥校验值不符：日志被改写过，或所给的密钥文件不是本系统的。")
+    return ChainCheck(True, count, keyed_by=HASH_NAMES[kind])
 
 
 # --- reading: filters, pages, export ----------------------------------------------------------

@@ -177,7 +177,8 @@ def _restore_rows(engine: Engine, archive: zipfile.ZipFile, manifest: dict[str, 
             if table.name in _HELD and connection.execute(select(func.count()).select_from(table)).scalar_one():
                 raise BackupError(f"目标数据库的表 {table.name} 已有数据：只能恢复到空数据库，什么也没有改动。")
         for table in reversed(order):  # rows a migration seeds in a new database (a chain head) give way
-            connection.execute(delete(table))
+            if table.name not in _HELD:  # those are empty, and audit_log refuses even an empty DELETE's privilege check
+                connection.execute(delete(table))
         # A foreign key to a table inserted later (bodies.county_seen_version_id → versions) or to
         # its own table is filled in once every row is in.
         late: dict[str, list[str]] = {}
@@ -213,3 +214,30 @@ def _restore_rows(engine: Engine, archive: zipfile.ZipFile, manifest: dict[str, 
                             f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
                         )
                     )
+
+
+@dataclass(frozen=True)
+class PostgresCommands:
+    """PostgreSQL's own tools for the same database, beside our portable backup: what a DBA
+    schedules (``pg_dump -Fc`` nightly) and how that file goes back (``pg_restore``)."""
+
+    dump: str
+    restore: str
+
+
+def postgres_commands(url: str, output: Path) -> PostgresCommands | None:
+    """The ``pg_dump``/``pg_restore`` commands for a PostgreSQL ``url`` (None for SQLite). The
+    password is never printed: pg_dump reads it from ``~/.pgpass`` or ``PGPASSWORD``."""
+    from shlex import quote
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return None
+    conninfo = parsed._replace(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    dump_file = quote(str(output.with_suffix(".pgdump")))
+    return PostgresCommands(
+        dump=f"pg_dump -Fc --no-owner -d {quote(conninfo)} -f {dump_file}",
+        restore=f"pg_restore --no-owner --exit-on-error -d {quote(conninfo)} {dump_file}",
+    )

@@ -42,6 +42,21 @@ def register(app: typer.Typer) -> None:
         verify_audit: Annotated[
             bool, typer.Option("--verify-audit", help="校验操作日志是否完整、未被改动后退出：完整时退出码 0，不完整时 1。")
         ] = False,
+        key_file: Annotated[
+            Optional[Path],  # noqa: UP045
+            typer.Option("--key-file", help="密钥文件（放在数据库以外，如 /etc/gongkai/密钥）：操作日志带密钥校验，可加密存储文件。", metavar="文件"),
+        ] = None,
+        new_key_file: Annotated[
+            Optional[Path],  # noqa: UP045
+            typer.Option("--new-key-file", help="生成一个新的密钥文件（只有所有者可读）后退出；已有的文件不会被覆盖。", metavar="文件"),
+        ] = None,
+        audit_hash: Annotated[
+            Optional[str],  # noqa: UP045
+            typer.Option("--audit-hash", help="操作日志的校验方式：hmac-sm3（给出密钥文件时的默认）、hmac-sha256 或 sha256。", metavar="方式"),
+        ] = None,
+        encrypt_files: Annotated[
+            bool, typer.Option("--encrypt-files", help="用 SM4 加密存储上传的文件和生成的报告（须给出 --key-file）。")
+        ] = False,
     ) -> None:
         """县级填报系统：各单位在浏览器中填报、提交，县政务公开办审核、汇总。
 
@@ -50,13 +65,17 @@ def register(app: typer.Typer) -> None:
         from ..errors import GongkaiError
         from .serving import create_admin_account, serve
 
+        if new_key_file is not None:
+            _new_key_file(new_key_file)
+            return
+        keys = _keys(key_file, audit_hash, encrypt_files)
         if backup_to is not None or restore_from is not None or verify_audit:
-            _maintenance(data, db, backup_to, restore_from, verify_audit, timezone)
+            _maintenance(data, db, backup_to, restore_from, verify_audit, timezone, keys)
             return
         if create_admin:
             password = sys.stdin.readline().rstrip("\r\n")
             try:
-                create_admin_account(data, db, create_admin, password)
+                create_admin_account(data, db, create_admin, password, keys)
             except GongkaiError as exc:
                 typer.echo(f"未创建管理员：{exc}", err=True)
                 raise typer.Exit(1) from exc
@@ -71,12 +90,47 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             typer.echo(f"未启动：{exc}", err=True)
             raise typer.Exit(2) from exc
-        serve(
-            data, db=db, host=host, port=port, demo=demo, max_upload=max_upload_mb * 1024 * 1024, zone=timezone,
-            admin_networks=tuple(admin_from or ()), password_max_days=password_days,
+        try:
+            serve(
+                data, db=db, host=host, port=port, demo=demo, max_upload=max_upload_mb * 1024 * 1024, zone=timezone,
+                admin_networks=tuple(admin_from or ()), password_max_days=password_days, keys=keys,
+            )
+        except GongkaiError as exc:
+            typer.echo(f"未启动：{exc}", err=True)
+            raise typer.Exit(2) from exc
+
+    def _new_key_file(path: Path) -> None:
+        from ..errors import GongkaiError
+        from .keys import new_key_file
+
+        try:
+            new_key_file(path)
+        except GongkaiError as exc:
+            typer.echo(f"未生成：{exc}", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(
+            f"已生成密钥文件 {path}（只有所有者可读）。请另行妥善保存一份副本：丢失后，加密的文件无法打开，"
+            "带密钥的操作日志无法校验。启动时用 --key-file 给出它。"
         )
 
-    def _maintenance(data: Path, db: str | None, backup_to: Path | None, restore_from: Path | None, verify: bool, timezone: str) -> None:
+    def _keys(path: Path | None, audit_hash: str | None, encrypt_files: bool):  # type: ignore[no-untyped-def]
+        """The deployment's keys from ``--key-file``, ``--audit-hash`` and ``--encrypt-files``."""
+        from ..errors import GongkaiError
+        from .keys import AuditHash, load_keys
+
+        kinds = {kind.value: kind for kind in AuditHash}
+        if audit_hash is not None and audit_hash not in kinds:
+            typer.echo(f"未启动：--audit-hash 只能是 {'、'.join(kinds)}，而不是“{audit_hash}”。", err=True)
+            raise typer.Exit(2)
+        try:
+            return load_keys(path, audit_hash=kinds[audit_hash] if audit_hash else None, encrypt_files=encrypt_files)
+        except GongkaiError as exc:
+            typer.echo(f"未启动：{exc}", err=True)
+            raise typer.Exit(2) from exc
+
+    def _maintenance(  # type: ignore[no-untyped-def]
+        data: Path, db: str | None, backup_to: Path | None, restore_from: Path | None, verify: bool, timezone: str, keys
+    ) -> None:
         """``serve --backup`` / ``--restore`` / ``--verify-audit``: the same as ``gongkai backup`` and
         ``gongkai restore``, and the audit log's check; then exit without serving."""
         if sum((backup_to is not None, restore_from is not None, verify)) > 1:
@@ -101,10 +155,13 @@ def register(app: typer.Typer) -> None:
             from sqlalchemy.exc import SQLAlchemyError
 
             try:
-                check = verify_audit(data, db, timezone)
+                check = verify_audit(data, db, timezone, keys)
             except SQLAlchemyError as exc:
                 typer.echo(f"未校验：无法读取数据库中的操作日志（{type(exc).__name__}）。", err=True)
                 raise typer.Exit(2) from exc
+            if check.key_needed:
+                typer.echo(f"未校验：{check.message}", err=True)
+                raise typer.Exit(2)
             if check.ok:
                 typer.echo(f"操作日志校验通过：{check.message}")
                 return
@@ -124,7 +181,7 @@ def register(app: typer.Typer) -> None:
 
         包括各单位的上传、版本、报告、账号和操作日志；系统运行中也可以备份。
         """
-        from .backup import BackupError, backup
+        from .backup import BackupError, backup, postgres_commands
         from .serving import database_url
 
         if db is None and not (data / "gongkai.db").exists():
@@ -136,6 +193,11 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"未备份：{exc}", err=True)
             raise typer.Exit(2) from exc
         typer.echo(f"已备份到 {summary.path}：{len(summary.rows)} 张表，共 {summary.total} 行（数据库版本 {summary.revision}）。")
+        native = postgres_commands(database_url(data, db), output)
+        if native is not None:
+            typer.echo("PostgreSQL 自带工具的备份和恢复命令（口令从 ~/.pgpass 或 PGPASSWORD 读取）：")
+            typer.echo(f"  备份：{native.dump}")
+            typer.echo(f"  恢复到空数据库：{native.restore}")
 
     @app.command("restore")
     def restore_command(

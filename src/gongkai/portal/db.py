@@ -263,6 +263,9 @@ class AuditChain(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entries: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default="")
+    # HMAC of (entries, last_hash) under the deployment's audit key (migration 0009): without the
+    # key file nobody can rewrite the whole log as unkeyed entries and a matching head.
+    head_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 def make_engine(url: str) -> Engine:

@@ -34,8 +34,9 @@ class AuditHash(StrEnum):
 @dataclass(frozen=True)
 class Keys:
     """What a portal holds in memory: ``audit`` keys the chain, ``files`` (16 bytes) is SM4's key.
-    ``files`` is there whenever a key file is, so files sealed earlier still open after
-    ``--encrypt-files`` is dropped; ``encrypt`` says whether new files are sealed."""
+    Both are there whenever a key file is, so files sealed earlier still open after
+    ``--encrypt-files`` is dropped and keyed entries still verify after ``--audit-hash sha256``;
+    ``encrypt`` says whether new files are sealed, ``audit_hash`` how new entries are chained."""
 
     audit: bytes | None = None
     audit_hash: AuditHash = AuditHash.SHA256
@@ -100,7 +101,7 @@ def load_keys(path: Path | None, *, audit_hash: AuditHash | None = None, encrypt
     master = read_master(path)
     chosen = audit_hash or AuditHash.HMAC_SM3
     return Keys(
-        audit=None if chosen is AuditHash.SHA256 else _derive(master, "audit-chain", 32),
+        audit=_derive(master, "audit-chain", 32),
         audit_hash=chosen,
         files=_derive(master, "files-sm4", 16),
         encrypt=encrypt_files,

@@ -17,6 +17,7 @@ from .actors import Actor
 from .app import Portal, Settings, create_app
 from .auditlog import ChainCheck
 from .db import User
+from .keys import NO_KEYS, Keys
 from .roles import Duty
 
 DB_FILE = "gongkai.db"
@@ -154,6 +155,7 @@ def serve(
     admin_networks: tuple[str, ...] = (),
     echo: bool = True,
     password_max_days: int = 180,
+    keys: Keys = NO_KEYS,
 ) -> None:
     """Upgrade the schema, optionally seed the demo (printing its logins), and serve.
     ``zone`` is the time zone pages show (北京时间 by default)."""
@@ -161,7 +163,7 @@ def serve(
 
     localtime.zone(zone)  # an unknown zone is refused before the portal starts
     security.networks(admin_networks)  # a bad network is refused before the portal starts
-    settings = Settings(database_url(data, db), max_upload=max_upload, zone=zone, admin_networks=tuple(admin_networks), password_max_days=password_max_days)
+    settings = Settings(database_url(data, db), max_upload=max_upload, zone=zone, admin_networks=tuple(admin_networks), password_max_days=password_max_days, keys=keys)
     app = create_app(settings)
     if demo:
         logins = seed_demo(app.state.portal)
@@ -181,22 +183,22 @@ def serve(
     )
 
 
-def verify_audit(data: Path, db: str | None = None, zone: str = localtime.DEFAULT_ZONE) -> ChainCheck:
-    """Recompute the audit log's chain in the database (``gongkai serve --verify-audit``);
-    the schema is not touched, nothing is written."""
+def verify_audit(data: Path, db: str | None = None, zone: str = localtime.DEFAULT_ZONE, keys: Keys = NO_KEYS) -> ChainCheck:
+    """Recompute the audit log's chain in the database (``gongkai serve --verify-audit``), keyed
+    entries under ``keys``; the schema is not touched, nothing is written."""
     from .auditlog import verify_chain
     from .db import make_engine, session_factory
 
     engine = make_engine(database_url(data, db))
     try:
-        with session_factory(engine)() as session:
+        with session_factory(engine, keys)() as session:
             return verify_chain(session, zone)
     finally:
         engine.dispose()
 
 
-def create_admin_account(data: Path, db: str | None, username: str, password: str) -> None:
-    settings = Settings(database_url(data, db))
+def create_admin_account(data: Path, db: str | None, username: str, password: str, keys: Keys = NO_KEYS) -> None:
+    settings = Settings(database_url(data, db), keys=keys)
     portal = Portal(settings)
     with portal.session() as session:
         accounts.create_admin(session, username, password)
