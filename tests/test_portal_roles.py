@@ -81,6 +81,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("staff_action", "POST"): frozenset({SECURITY}),
     ("security", "GET"): frozenset({SECURITY}),
     ("security", "POST"): frozenset({SECURITY}),
+    ("two_factor_login", "GET"): EVERYONE,  # the login's second step; without one due, back home
+    ("two_factor_login", "POST"): EVERYONE,
+    ("two_factor", "GET"): COUNTY_OFFICERS,  # one's own 双因素登录; filers have none
+    ("two_factor", "POST"): COUNTY_OFFICERS,
 }
 # Not walked: logging in and out change who is asking.
 UNWALKED = {("login", "POST"), ("logout", "POST")}
@@ -134,7 +138,7 @@ def _client(app, world, role: str):  # type: ignore[no-untyped-def]
 
 
 STAFF_ACTION = {"staff_action": "unlock"}  # harmless on another account
-FORMS = {"round_bulk": {"action": "return"}}  # a form the page would send (an unknown action is 404 for all)
+FORMS = {"round_bulk": {"action": "return"}, "two_factor": {"action": "codes"}}  # a form the page would send (an unknown action is 404 for all)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -167,12 +171,12 @@ def test_the_nav_shows_each_role_only_its_pages(app, world, setting) -> None:  #
     navs = {}
     for role in ROLES:
         page = _client(app, world, role).get("/", follow_redirects=True).text
-        navs[role] = set(re.findall(r'id="nav-(\w+)"', page)) - {"password"}
+        navs[role] = set(re.findall(r'id="nav-([\w-]+)"', page)) - {"password"}
     assert navs == {
-        SYSTEM: {"rounds", "staff"},
-        REVIEW: {"rounds"},
-        SECURITY: {"staff", "security"},
-        AUDIT: {"audit"},
+        SYSTEM: {"rounds", "staff", "two-factor"},
+        REVIEW: {"rounds", "two-factor"},
+        SECURITY: {"staff", "security", "two-factor"},
+        AUDIT: {"audit", "two-factor"},
         FILER: set(),
     }
 

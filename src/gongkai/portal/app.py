@@ -59,6 +59,7 @@ from . import (
     security,
     staff,
     timeline,
+    twofactor,
     uploads,
     versions,
     views,
@@ -94,6 +95,7 @@ class Settings:
     zone: str = localtime.DEFAULT_ZONE  # the zone times are shown in (北京时间)
     admin_networks: tuple[str, ...] = ()  # where county accounts may be used from; () anywhere
     password_max_days: int = 180  # a password older than this must be changed (0: never)
+    require_two_factor: bool = False  # serve --require-2fa: every county account uses TOTP
     keys: Keys = NO_KEYS  # from the key file outside the database: the audit chain's HMAC, SM4 for files
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -185,6 +187,7 @@ class Ctx:
 
 # The county pages that show bodies: the 系统管理员 (roster, accounts) and the 审核员 (review).
 BODY_PAGES = (Duty.SYSTEM, Duty.REVIEW)
+COUNTY_DUTIES = tuple(Duty)  # any county account: its own settings (双因素登录)
 
 
 def handler(*, login: bool = True, duty: tuple[Duty, ...] = ()) -> Callable[[Callable[[Ctx], Response]], Callable]:
@@ -238,8 +241,20 @@ def _run(fn: Callable[[Ctx], Response], request: Request, form: FormData | None,
             auditlog.audit(db, ctx.actor, "admin_address_refused", f"{request.method} {request.url.path}")
             db.commit()
             return ctx.render("error.html", 403, title="不能在这里使用", user=None, message=ADMIN_ELSEWHERE)
+        if session is not None and session.second_factor_due and fn.__name__ not in ("two_factor_login", "logout"):
+            # Password right, code not yet given: nothing else is open to this session.
+            if request.method == "POST":
+                return PlainTextResponse("请先输入双因素登录的动态码。", status_code=403)
+            return RedirectResponse("/login/two-factor", status_code=303)
         if login and user is not None and must_change_password(db, user, portal.settings, clock()) and fn.__name__ not in ("password_page", "logout"):
             return RedirectResponse("/password", status_code=303)
+        if (
+            user is not None and user.role == "admin" and fn.__name__ not in ("two_factor_page", "password_page", "logout")
+            and not twofactor.enrolled(user) and twofactor.required(db, portal.settings.require_two_factor)
+        ):
+            if request.method == "POST":
+                return PlainTextResponse("按安全策略，请先启用双因素登录。", status_code=403)
+            return RedirectResponse("/account/two-factor", status_code=303)
         if duty and fn.__name__ not in STAFF_PAGES and ctx.actor.can(Duty.SYSTEM) and staff.bootstrap_open(db):
             # 三员分立 from the first day: the 系统管理员 names the 安全管理员 and 审计管理员 first.
             if request.method == "POST":
@@ -271,7 +286,7 @@ def password_days(db: Session, settings: Settings) -> int:
     return policy.current(db).password_days(settings.password_max_days)
 
 
-STAFF_PAGES = ("staff_page", "staff_action")
+STAFF_PAGES = ("staff_page", "staff_action", "two_factor_page")  # open while the officers are still to be named
 
 
 def must_change_password(db: Session, user: User, settings: Settings, now: dt.datetime) -> bool:
@@ -391,11 +406,28 @@ def login_page(ctx: Ctx) -> Response:
         return ctx.render("login.html", 403, title="登录", message=ADMIN_ELSEWHERE, next=target)
     if ctx.session is not None:
         ctx.db.delete(ctx.session)
+    if user.role == "admin" and twofactor.enrolled(user):
+        token, row = security.new_session(ctx.db, user, now)
+        row.second_factor_due = True
+        auditlog.audit(ctx.db, Actor(user, where, ctx.actor.clock), "login_first_factor", user.username)
+        ctx.db.commit()
+        response = ctx.redirect("/login/two-factor" + (f"?next={quote(target)}" if target else ""))
+        _set_cookie(ctx.request, response, session_cookie(ctx.request), token)
+        return response
+    return _logged_in(ctx, user, target, user.username)
+
+
+def _logged_in(ctx: Ctx, user: User, target: str, detail: str) -> Response:
+    """Every factor given: a fresh session (never the one the factors were given in), the last
+    login remembered for the notice, the login logged, and on to ``target``."""
+    now, where = ctx.actor.now(), ctx.actor.address
+    if ctx.session is not None and ctx.session.user_id == user.id:
+        ctx.db.delete(ctx.session)
     token, row = security.new_session(ctx.db, user, now)
     row.greet = True
     user.previous_login_at, user.previous_login_address = user.last_login_at, user.last_login_address
     user.last_login_at, user.last_login_address = now, limits.clip(where, 64)
-    auditlog.audit(ctx.db, Actor(user, where, ctx.actor.clock), "login", user.username, user.body_id)
+    auditlog.audit(ctx.db, Actor(user, where, ctx.actor.clock), "login", detail, user.body_id)
     ctx.db.commit()
     if must_change_password(ctx.db, user, ctx.portal.settings, now):
         target = "/password"
@@ -404,6 +436,35 @@ def login_page(ctx: Ctx) -> Response:
     response = ctx.redirect(target)
     _set_cookie(ctx.request, response, session_cookie(ctx.request), token)
     return response
+
+
+@handler()
+def two_factor_login(ctx: Ctx) -> Response:
+    """The second step of a county login: the authenticator's code, or a recovery code."""
+    assert ctx.user is not None
+    target = ctx.text("next") if ctx.request.method == "POST" else ctx.request.query_params.get("next", "")
+    if ctx.session is None or not ctx.session.second_factor_due:
+        return ctx.redirect("/")
+    shown = dict(title="双因素登录", user=None, next=target, issuer=twofactor.ISSUER)
+    if ctx.request.method == "GET":
+        return ctx.render("login_two_factor.html", **shown)
+    user, now, where = ctx.user, ctx.actor.now(), ctx.actor.address
+    wait = security.wait_for(ctx.db, user.username, where, now)
+    if wait > dt.timedelta(0):
+        auditlog.audit(ctx.db, ctx.actor, "two_factor_failed", f"{user.username}（已锁定或需等待）")
+        ctx.db.commit()
+        return ctx.render("login_two_factor.html", 200, message=_login_wait(wait), **shown)
+    how = twofactor.check_code(ctx.db, user, ctx.text("code"), now)
+    if how is None:
+        security.record_failure(ctx.db, user.username, where, now)
+        auditlog.audit(ctx.db, ctx.actor, "two_factor_failed", user.username)
+        ctx.db.commit()
+        wait = security.wait_for(ctx.db, user.username, where, now)
+        message = "动态码不正确，或已经用过。" + (_login_wait(wait) if wait > dt.timedelta(0) else "")
+        return ctx.render("login_two_factor.html", 200, message=message, **shown)
+    left = twofactor.recovery_left(ctx.db, user)
+    detail = f"{user.username}（{how}" + (f"，还剩 {left} 个恢复码）" if how == "恢复码" else "）")
+    return _logged_in(ctx, user, target, detail)
 
 
 PENDING = "该账号已由系统管理员建立，还没有被安全管理员启用。请联系县政务公开办的安全管理员。"
@@ -1129,7 +1190,7 @@ def staff_action(ctx: Ctx) -> Response:
 def security_page(ctx: Ctx) -> Response:
     """安全策略: password age, lock, session limits, two-factor enforcement."""
     deployment = ctx.portal.settings.password_max_days
-    forced = bool(getattr(ctx.portal.settings, "require_two_factor", False))
+    forced = ctx.portal.settings.require_two_factor
     shown, problems = policy.current(ctx.db), []
     if ctx.request.method == "POST":
         new, problems = policy.parse(ctx.text, deployment)
@@ -1141,6 +1202,40 @@ def security_page(ctx: Ctx) -> Response:
         "security.html", 400 if problems else 200, title="安全策略", p=shown, bounds=policy.BOUNDS, days=shown.password_days(deployment),
         deployment=deployment, forced=forced, problems=problems, message="已保存安全策略。" if saved is not None else "",
     )
+
+
+@handler(duty=COUNTY_DUTIES)
+def two_factor_page(ctx: Ctx) -> Response:
+    """One's own 双因素登录: enrol by QR code, new recovery codes, or turn it off."""
+    user, forced = ctx.user, ctx.portal.settings.require_two_factor
+    assert user is not None
+    view = dict(title="双因素登录", required=twofactor.required(ctx.db, forced))
+    if ctx.request.method == "POST":
+        action, code = ctx.text("action"), ctx.text("code")
+        try:
+            if action == "enable":
+                return ctx.render("two_factor.html", codes=twofactor.confirm(ctx.db, ctx.actor, code), enrolled=True,
+                                  message="已启用双因素登录。请把下面的恢复码抄下或打印，妥善保存。", **view)
+            if action == "codes":
+                return ctx.render("two_factor.html", codes=twofactor.regenerate(ctx.db, ctx.actor, code), enrolled=True,
+                                  left=twofactor.RECOVERY_CODES, message="已生成新的恢复码，原来的恢复码已失效。", **view)
+            if action == "disable":
+                twofactor.disable(ctx.db, ctx.actor, code, forced)
+                return ctx.redirect("/account/two-factor?off=1")
+            raise NotFound()
+        except NotFound:
+            raise
+        except PortalError as exc:
+            ctx.db.rollback()
+            ctx.db.refresh(user)
+            view.update(message=str(exc), status=exc.status)
+    status = view.pop("status", 200)
+    if twofactor.enrolled(user):
+        return ctx.render("two_factor.html", status, enrolled=True, left=twofactor.recovery_left(ctx.db, user), **view)
+    if ctx.request.query_params.get("off") == "1":
+        view.setdefault("message", "已关闭双因素登录。")
+    enrolment = twofactor.enrolment(ctx.db, ctx.actor)
+    return ctx.render("two_factor.html", status, enrolled=False, enrolment=enrolment, secret=twofactor.grouped(enrolment.secret), **view)
 
 
 # --- the application --------------------------------------------------------------------------
@@ -1162,7 +1257,7 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 def body_limit(path: str, max_upload: int) -> int:
     """How large a request body to ``path`` may be: a file form's allows the upload cap."""
-    if path in ("/login", "/logout", "/password"):
+    if path in ("/login", "/logout", "/password", "/login/two-factor", "/account/two-factor"):
         return SMALL_FORM
     return max_upload if FILE_ROUTES.match(path) else FORM
 
@@ -1263,6 +1358,8 @@ ROUTES = [
     Route("/login", login_page, methods=["GET", "POST"], name="login"),
     Route("/logout", logout, methods=["POST"], name="logout"),
     Route("/password", password_page, methods=["GET", "POST"], name="password"),
+    Route("/login/two-factor", two_factor_login, methods=["GET", "POST"], name="two_factor_login"),
+    Route("/account/two-factor", two_factor_page, methods=["GET", "POST"], name="two_factor"),
     Route("/b/{body_id}", body_page, name="body"),
     Route("/b/{body_id}/workbook", workbook_download, name="workbook"),
     Route("/b/{body_id}/upload", upload, methods=["POST"], name="upload"),

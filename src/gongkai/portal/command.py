@@ -54,6 +54,9 @@ def register(app: typer.Typer) -> None:
             Optional[str],  # noqa: UP045
             typer.Option("--audit-hash", help="操作日志的校验方式：hmac-sm3（给出密钥文件时的默认）、hmac-sha256 或 sha256。", metavar="方式"),
         ] = None,
+        require_2fa: Annotated[
+            bool, typer.Option("--require-2fa", help="县级账号必须使用双因素登录（密码加验证码应用的动态码），安全策略中不能关闭。")
+        ] = False,
         encrypt_files: Annotated[
             bool, typer.Option("--encrypt-files", help="用 SM4 加密存储上传的文件和生成的报告（须给出 --key-file）。")
         ] = False,
@@ -94,6 +97,7 @@ def register(app: typer.Typer) -> None:
             serve(
                 data, db=db, host=host, port=port, demo=demo, max_upload=max_upload_mb * 1024 * 1024, zone=timezone,
                 admin_networks=tuple(admin_from or ()), password_max_days=password_days, keys=keys,
+                require_two_factor=require_2fa,
             )
         except GongkaiError as exc:
             typer.echo(f"未启动：{exc}", err=True)

@@ -251,9 +251,14 @@ def authenticate(db: Session, username: str, password: str, address: str, now: d
     user = db.scalar(select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or user.disabled:
-        db.add(LoginFailure(username=username[:100], address=address[:64], at=now))
+        record_failure(db, username, address, now)
         return None
     return user
+
+
+def record_failure(db: Session, username: str, address: str, now: dt.datetime) -> None:
+    """A failed login, a wrong password or a wrong second-factor code alike: the lock counts both."""
+    db.add(LoginFailure(username=username[:100], address=address[:64], at=now))
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:

@@ -156,6 +156,7 @@ def serve(
     echo: bool = True,
     password_max_days: int = 180,
     keys: Keys = NO_KEYS,
+    require_two_factor: bool = False,
 ) -> None:
     """Upgrade the schema, optionally seed the demo (printing its logins), and serve.
     ``zone`` is the time zone pages show (北京时间 by default)."""
@@ -163,7 +164,9 @@ def serve(
 
     localtime.zone(zone)  # an unknown zone is refused before the portal starts
     security.networks(admin_networks)  # a bad network is refused before the portal starts
-    settings = Settings(database_url(data, db), max_upload=max_upload, zone=zone, admin_networks=tuple(admin_networks), password_max_days=password_max_days, keys=keys)
+    settings = Settings(database_url(data, db), max_upload=max_upload, zone=zone, admin_networks=tuple(admin_networks), password_max_days=password_max_days, keys=keys,
+        require_two_factor=require_two_factor,
+    )
     app = create_app(settings)
     if demo:
         logins = seed_demo(app.state.portal)
