@@ -137,13 +137,13 @@ def test_export_is_the_filtered_log_in_excel_with_text_kept_text(app, world, por
     wb = openpyxl.load_workbook(io.BytesIO(r.content))
     ws = wb["操作日志"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("编号", "时间（北京时间）", "用户", "来源", "操作", "单位", "说明")
+    assert rows[0] == ("编号", "时间（北京时间）", "用户", "来源", "操作", "结果", "单位", "说明")
     assert len(rows) == 2, rows
-    _, when, user, origin, action, body, detail = rows[1]
-    assert when == "2026-01-11 01:30:00" and user == "—" and origin == "198.51.100.7" and action == "上传"
+    _, when, user, origin, action, result, body, detail = rows[1]
+    assert when == "2026-01-11 01:30:00" and user == "—" and origin == "198.51.100.7" and action == "上传" and result == "成功"
     assert body == "东山镇人民政府（2025年度）"
     assert detail == HOSTILE
-    cell = ws.cell(2, 7)
+    cell = ws.cell(2, 8)
     assert cell.data_type == "s" and cell.quotePrefix  # text, never a formula
     about = {row[0]: row[1] for row in wb["说明"].iter_rows(values_only=True)}
     assert "东山镇" in about["筛选条件"] and about["条数"] == 1
@@ -165,6 +165,18 @@ def test_only_the_county_exports_the_log(app, world) -> None:  # type: ignore[no
 
 
 # --- 3. the hash chain --------------------------------------------------------------------------
+
+
+def test_every_entry_says_whether_it_succeeded(app, world, portal) -> None:  # type: ignore[no-untyped-def]
+    _log(portal, "203.0.113.9", "login_failed", "somebody")
+    _log(portal, "203.0.113.9", "upload_refused", "不是 .xlsx")
+    _log(portal, "198.51.100.3", "download", "东山镇.xlsx")
+    county = auditor_client(app)
+    rows = {re.findall(r"<td>(.*?)</td>", r)[3]: re.findall(r"<td[^>]*>(.*?)</td>", r)[4] for r in _rows(county.get("/county/audit").text)}
+    assert rows["登录失败"] == rows["上传被拒绝"] == "失败" and rows["下载"] == rows["登录"] == "成功"
+    assert set(auditlog.AUDIT_ACTIONS) >= auditlog.FAILURES
+    wb = openpyxl.load_workbook(io.BytesIO(county.get("/county/audit.xlsx?action=login_failed").content))
+    assert {row[5] for row in wb["操作日志"].iter_rows(min_row=2, values_only=True)} == {"失败"}
 
 
 def test_the_chain_holds_and_is_shown(app, world, portal) -> None:  # type: ignore[no-untyped-def]

@@ -1112,7 +1112,7 @@ def audit_page(ctx: Ctx) -> Response:
         "audit.html", title="操作日志", entries=entries, total=total, pages=max(1, -(-total // per)), page=page, per_page=per,
         page_query=page_query, export_query=urlencode({k: v for k, v in q.items() if k != "page"}), actions=auditlog.AUDIT_ACTIONS,
         q=q, where=where, problems=problems, names=auditlog.body_names(ctx.db, entries), check=auditlog.verify_chain(ctx.db, ctx.actor.zone),
-        action_label=auditlog.action_label, origin_label=auditlog.origin_label,
+        action_label=auditlog.action_label, origin_label=auditlog.origin_label, outcome=auditlog.outcome,
     )
 
 
