@@ -1257,7 +1257,7 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 def body_limit(path: str, max_upload: int) -> int:
     """How large a request body to ``path`` may be: a file form's allows the upload cap."""
-    if path in ("/login", "/logout", "/password", "/login/two-factor", "/account/two-factor"):
+    if path in ("/login", "/logout", "/password", "/login/two-factor"):
         return SMALL_FORM
     return max_upload if FILE_ROUTES.match(path) else FORM
 

@@ -91,7 +91,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "staff_two_factor_reset": "重置双因素登录",
     "staff_unlock": "解除县级账号锁定",
     "policy_change": "修改安全策略",
-    "login_first_factor": "密码正确，待输入动态码",
+    "login_first_factor": "口令通过待验动态码",
     "two_factor_failed": "动态码错误",
     "two_factor_enable": "启用双因素登录",
     "two_factor_disable": "关闭双因素登录",
